@@ -1,0 +1,52 @@
+"""Shared base: a local, optionally versioned file written atomically."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kedro.io import AbstractVersionedDataset
+from kedro.io.core import DatasetError, Version
+
+
+class LocalFileDataset(AbstractVersionedDataset):
+    """A file on the local disk; saves go to a temporary file, then a rename."""
+
+    def __init__(
+        self,
+        filepath: str,
+        version: Version | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.metadata = metadata
+        super().__init__(
+            filepath=PurePosixPath(Path(filepath).as_posix()),
+            version=version,
+            exists_function=lambda path: Path(path).exists(),
+            glob_function=glob.glob,
+        )
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "version": self._version}
+
+    def _exists(self) -> bool:
+        try:
+            return Path(self._get_load_path()).exists()
+        except DatasetError:
+            return False
+
+    def _load_path(self) -> Path:
+        return Path(self._get_load_path())
+
+    def _write_atomically(self, write, suffix: str = "") -> None:
+        """Call ``write(tmp_path)`` and move the result into place in one rename."""
+        target = Path(self._get_save_path())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{suffix}")
+        try:
+            write(tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)

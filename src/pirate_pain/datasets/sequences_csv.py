@@ -1,0 +1,51 @@
+"""Challenge-format CSV files with clear errors for missing or empty files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import UserInputError
+from ._local import LocalFileDataset
+
+
+class SequenceCSVDataset(LocalFileDataset):
+    """Reads a CSV with the id column kept as text (``000`` stays ``000``).
+
+    The loaded frame carries its path in ``frame.attrs["source"]`` so that
+    validation errors can name the file.
+    """
+
+    def __init__(
+        self,
+        filepath: str,
+        id_column: str = "sample_index",
+        hint: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(filepath=filepath, metadata=metadata)
+        self._id_column = id_column
+        self._hint = hint
+
+    def load(self) -> pd.DataFrame:
+        path = self._load_path()
+        if not path.exists():
+            hint = f" {self._hint}" if self._hint else ""
+            raise UserInputError(f"File {path} does not exist:{hint or ' create it.'}")
+        try:
+            frame = pd.read_csv(path, dtype={self._id_column: str})
+        except pd.errors.EmptyDataError as exc:
+            raise UserInputError(
+                f"File {path} is empty: it needs a header row and data rows."
+            ) from exc
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise UserInputError(
+                f"File {path} is not a readable CSV file ({exc}): fix or replace it."
+            ) from exc
+        frame.attrs["source"] = str(path)
+        return frame
+
+    def save(self, data: pd.DataFrame) -> None:
+        self._write_atomically(lambda tmp: data.to_csv(tmp, index=False))

@@ -1,0 +1,1 @@
+"""Model, losses, the training loop and model artifacts."""

@@ -1,0 +1,155 @@
+"""The recurrent sequence classifier, readable top to bottom.
+
+input (B, T, F) + per-sequence categoricals (B, S)
+  -> categoricals broadcast to every step        (B, T, F + E)
+  -> optional Conv1D front end                   (B, T, C)
+  -> RNN / LSTM / GRU, uni- or bidirectional     (B, T, H * D)
+  -> head: last state, masked mean or attention  (B, H * D)
+  -> dropout + linear                            (B, K)
+Padded steps never reach the result: packed sequences in the recurrent core,
+masks in pooling and attention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .config import ModelConfig
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+@dataclass
+class ModelShape:
+    """What the data dictates: input width, class count, categorical sizes."""
+
+    n_features: int
+    n_classes: int
+    static_cardinalities: list[int] = field(default_factory=list)
+
+
+class StaticFeatures(nn.Module):
+    """Per-sequence categorical codes -> a vector: embeddings or one-hot."""
+
+    def __init__(self, cardinalities: list[int], embedding_dim: int) -> None:
+        super().__init__()
+        self.cardinalities = list(cardinalities)
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(n, embedding_dim) for n in cardinalities if embedding_dim > 0
+        )
+        self.out_dim = (
+            embedding_dim * len(cardinalities) if embedding_dim else sum(cardinalities)
+        )
+
+    def forward(self, static: torch.Tensor) -> torch.Tensor:  # (B, S) -> (B, E)
+        if self.embeddings:
+            parts = [emb(static[:, s]) for s, emb in enumerate(self.embeddings)]
+        else:
+            parts = [
+                nn.functional.one_hot(static[:, s], n).float()
+                for s, n in enumerate(self.cardinalities)
+            ]
+        return torch.cat(parts, dim=1)
+
+
+class ConvFrontEnd(nn.Module):
+    """Stacked Conv1D + ReLU over time; 'same' padding keeps T."""
+
+    def __init__(self, in_dim: int, channels: int, kernel: int, layers: int) -> None:
+        super().__init__()
+        blocks = []
+        for i in range(layers):
+            blocks += [
+                nn.Conv1d(in_dim if i == 0 else channels, channels, kernel, padding=kernel // 2),
+                nn.ReLU(),
+            ]
+        self.net = nn.Sequential(*blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, F) -> (B, T, C)
+        return self.net(x.transpose(1, 2)).transpose(1, 2)
+
+
+class AttentionPooling(nn.Module):
+    """Additive attention over time steps, padded steps masked out."""
+
+    def __init__(self, in_dim: int, attention_size: int) -> None:
+        super().__init__()
+        self.score = nn.Sequential(
+            nn.Linear(in_dim, attention_size), nn.Tanh(), nn.Linear(attention_size, 1)
+        )
+
+    def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = self.score(outputs).squeeze(-1)  # (B, T)
+        scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1).unsqueeze(-1)  # (B, T, 1)
+        return (weights * outputs).sum(dim=1)  # (B, H * D)
+
+
+class SequenceClassifier(nn.Module):
+    """Recurrent classifier; see the module docstring for the data flow."""
+
+    def __init__(self, config: ModelConfig, shape: ModelShape) -> None:
+        super().__init__()
+        self.config, self.shape = config, shape
+        self.static = StaticFeatures(shape.static_cardinalities, config.static_embedding_dim)
+        in_dim = shape.n_features + self.static.out_dim
+        self.conv = None
+        if config.conv_channels > 0:
+            self.conv = ConvFrontEnd(
+                in_dim, config.conv_channels, config.conv_kernel_size, config.conv_layers
+            )
+            in_dim = config.conv_channels
+        self.rnn = CELLS[config.cell](
+            input_size=in_dim,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            bidirectional=config.bidirectional,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        out_dim = config.hidden_size * (2 if config.bidirectional else 1)
+        self.attention = (
+            AttentionPooling(out_dim, config.attention_size)
+            if config.head == "attention"
+            else None
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(out_dim, shape.n_classes)
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor, static: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits (B, K) for inputs x (B, T, F), lengths (B,), static (B, S)."""
+        batch, steps, _ = x.shape
+        if self.static.cardinalities:
+            extra = self.static(static).unsqueeze(1).expand(batch, steps, -1)
+            x = torch.cat([x, extra], dim=2)  # (B, T, F + E)
+        if self.conv is not None:
+            x = self.conv(x)  # (B, T, C)
+        ragged = bool((lengths < steps).any())
+        if ragged:
+            packed = pack_padded_sequence(
+                x, lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
+            packed_out, hidden = self.rnn(packed)
+            outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=steps)
+        else:
+            outputs, hidden = self.rnn(x)  # (B, T, H * D)
+        if self.config.head == "last":
+            h_n = hidden[0] if isinstance(hidden, tuple) else hidden  # (L * D, B, H)
+            if self.config.bidirectional:
+                pooled = torch.cat([h_n[-2], h_n[-1]], dim=1)  # (B, 2H)
+            else:
+                pooled = h_n[-1]  # (B, H)
+        else:
+            mask = torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
+            if self.attention is not None:
+                pooled = self.attention(outputs, mask)
+            else:
+                summed = (outputs * mask.unsqueeze(-1)).sum(dim=1)
+                pooled = summed / lengths.clamp(min=1).unsqueeze(-1).to(outputs.dtype)
+        return self.classifier(self.dropout(pooled))  # (B, K)

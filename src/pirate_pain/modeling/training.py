@@ -1,0 +1,271 @@
+"""The one training function used by train, tune, ensemble and benchmark."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from tqdm.auto import tqdm
+
+from ..errors import UserInputError
+from .config import TrainConfig, WindowConfig, check_against_data
+from .losses import SequenceLoss, class_weights, weight_penalty
+from .model import ModelShape, SequenceClassifier
+
+logger = logging.getLogger(__name__)
+
+EpochCallback = Callable[[int, float], None]
+
+
+class TrainingDivergedError(UserInputError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Batches:
+    """Model input as tensors; ``parent`` maps windows back to their sequence."""
+
+    x: torch.Tensor  # (N, T, F)
+    lengths: torch.Tensor  # (N,)
+    static: torch.Tensor  # (N, S)
+    y: torch.Tensor  # (N,)
+    parent: np.ndarray  # (N,)
+    n_sequences: int
+
+    def take(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.x[index], self.lengths[index], self.static[index], self.y[index]
+
+
+@dataclass
+class FitResult:
+    model: SequenceClassifier
+    shape: ModelShape
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_macro_f1: float | None = None
+
+
+def model_shape(data: dict) -> ModelShape:
+    """Input width, class count and categorical sizes of a model input dict."""
+    return ModelShape(
+        n_features=int(data["x"].shape[2]),
+        n_classes=len(data["class_names"]),
+        static_cardinalities=[int(c) for c in data["static_cardinalities"]],
+    )
+
+
+def make_batches(data: dict, window: WindowConfig) -> Batches:
+    """Tensors of whole sequences, or of windows that respect true lengths.
+
+    A sequence shorter than the window gives one (padded) window; the last
+    window is aligned to the sequence end so no step is left out.
+    """
+    x, lengths = data["x"], np.asarray(data["lengths"])
+    static, y = data["static"], data["y"]
+    n = len(lengths)
+    if window.length <= 0:
+        return Batches(
+            torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(lengths),
+            torch.as_tensor(static), torch.as_tensor(y), np.arange(n), n,
+        )
+    size, stride = window.length, window.stride or window.length
+    rows, starts, win_lengths = [], [], []
+    for i, length in enumerate(lengths):
+        if length <= size:
+            begin = [0]
+        else:
+            begin = list(range(0, length - size + 1, stride))
+            if begin[-1] != length - size:
+                begin.append(length - size)
+        rows += [i] * len(begin)
+        starts += begin
+        win_lengths += [min(size, length)] * len(begin)
+    out = np.zeros((len(rows), size, x.shape[2]), dtype=np.float32)
+    for k, (i, s, w) in enumerate(zip(rows, starts, win_lengths)):
+        out[k, :w] = x[i, s : s + w]
+    rows = np.asarray(rows)
+    return Batches(
+        torch.as_tensor(out), torch.as_tensor(np.asarray(win_lengths, dtype=np.int64)),
+        torch.as_tensor(static[rows]), torch.as_tensor(y[rows]), rows, n,
+    )
+
+
+def _epoch_order(
+    batches: Batches, method: str, n_classes: int, generator: torch.Generator
+) -> torch.Tensor:
+    """Sample order for one epoch, with minority oversampling when configured."""
+    n = len(batches.y)
+    if method == "none":
+        return torch.randperm(n, generator=generator)
+    counts = torch.bincount(batches.y, minlength=n_classes).clamp(min=1).float()
+    if method == "weighted_sampler":
+        weights = (1.0 / counts)[batches.y]
+        return torch.multinomial(weights, n, replacement=True, generator=generator)
+    # replicate: repeat each class's samples up to the majority count
+    target = int(counts.max())
+    parts = []
+    for c in range(n_classes):
+        members = torch.nonzero(batches.y == c).squeeze(1)
+        if len(members):
+            reps = -(-target // len(members))
+            parts.append(members.repeat(reps)[:target])
+    order = torch.cat(parts)
+    return order[torch.randperm(len(order), generator=generator)]
+
+
+def predict_proba(
+    model: SequenceClassifier, batches: Batches, batch_size: int = 512
+) -> np.ndarray:
+    """Class probabilities (n_sequences, K); windows are averaged per sequence."""
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, len(batches.y), batch_size):
+            index = torch.arange(start, min(start + batch_size, len(batches.y)))
+            x, lengths, static, _ = batches.take(index)
+            outputs.append(torch.softmax(model(x, lengths, static), dim=1))
+    probs = torch.cat(outputs).numpy()
+    if len(probs) == batches.n_sequences and (batches.parent == np.arange(len(probs))).all():
+        return probs
+    summed = np.zeros((batches.n_sequences, probs.shape[1]))
+    np.add.at(summed, batches.parent, probs)
+    counts = np.bincount(batches.parent, minlength=batches.n_sequences)[:, None]
+    return summed / np.maximum(counts, 1)
+
+
+def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
+    s = config.scheduler
+    if s.name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=config.epochs, eta_min=s.min_lr
+        )
+    if s.name == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="max", factor=s.plateau_factor,
+            patience=s.plateau_patience, min_lr=s.min_lr,
+        )
+    if s.name == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.optimizer.learning_rate,
+            total_steps=config.epochs * steps_per_epoch,
+        )
+    return None
+
+
+def fit(
+    train: dict,
+    validation: dict | None,
+    config: TrainConfig,
+    epoch_callback: EpochCallback | None = None,
+    log_prefix: str = "",
+) -> FitResult:
+    """Train a classifier with early stopping on validation macro F1.
+
+    Args:
+        train: Model input (``x``, ``lengths``, ``static``, ``y``, ...).
+        validation: Model input scored after every epoch, or None (no early stop).
+        config: The checked training configuration.
+        epoch_callback: Called as ``callback(epoch, val_macro_f1)``; may raise
+            (for example ``optuna.TrialPruned``).
+        log_prefix: Put before every log line (member or trial name).
+
+    Returns:
+        The model with the best validation weights restored, and its history.
+    """
+    shape = model_shape(train)
+    check_against_data(config, shape.n_classes)
+    if config.torch_threads > 0:
+        torch.set_num_threads(config.torch_threads)
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+
+    train_batches = make_batches(train, config.window)
+    val_batches = make_batches(validation, config.window) if validation else None
+    model = SequenceClassifier(config.model, shape)
+    weights = class_weights(train["y"], shape.n_classes, config.loss)
+    criterion = SequenceLoss(weights, config.loss)
+    optimizer = torch.optim.AdamW(
+        model.parameters(),
+        lr=config.optimizer.learning_rate,
+        weight_decay=config.optimizer.weight_decay,
+    )
+    steps_per_epoch = -(-len(train_batches.y) // config.batch_size)
+    if config.sampling.method == "replicate":
+        counts = np.bincount(train_batches.y.numpy(), minlength=shape.n_classes)
+        steps_per_epoch = -(-int(counts.max()) * shape.n_classes // config.batch_size)
+    scheduler = _scheduler(optimizer, config, steps_per_epoch)
+
+    result = FitResult(model=model, shape=shape)
+    best_state, best_f1, since_best = None, -1.0, 0
+    show_bar = config.progress_bar and sys.stderr.isatty()
+    epochs = tqdm(range(1, config.epochs + 1), desc=log_prefix or "train",
+                  disable=not show_bar, leave=False)
+    for epoch in epochs:
+        started = time.perf_counter()
+        model.train()
+        order = _epoch_order(train_batches, config.sampling.method, shape.n_classes,
+                             generator)
+        total, seen = 0.0, 0
+        for start in range(0, len(order), config.batch_size):
+            x, lengths, static, y = train_batches.take(order[start : start + config.batch_size])
+            optimizer.zero_grad(set_to_none=True)
+            loss = criterion(model(x, lengths, static), y)
+            loss = loss + weight_penalty(model, config.optimizer.l1, config.optimizer.l2)
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"{log_prefix}The training loss became {loss.item()} in epoch {epoch}: "
+                    "lower train.optimizer.learning_rate or set train.gradient_clip."
+                )
+            loss.backward()
+            if config.gradient_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
+            optimizer.step()
+            if config.scheduler.name == "onecycle":
+                scheduler.step()
+            total += loss.item() * len(y)
+            seen += len(y)
+        record = {"epoch": epoch, "train_loss": total / max(seen, 1),
+                  "learning_rate": optimizer.param_groups[0]["lr"]}
+        if val_batches is not None:
+            probs = predict_proba(model, val_batches)
+            val_f1 = float(f1_score(validation["y"], probs.argmax(1), average="macro",
+                                    labels=range(shape.n_classes), zero_division=0))
+            record["val_macro_f1"] = val_f1
+            if val_f1 > best_f1 + 1e-9:
+                best_f1, since_best = val_f1, 0
+                best_state = copy.deepcopy(model.state_dict())
+                result.best_epoch = epoch
+            else:
+                since_best += 1
+        if config.scheduler.name == "plateau":
+            scheduler.step(record.get("val_macro_f1", -record["train_loss"]))
+        elif scheduler is not None and config.scheduler.name == "cosine":
+            scheduler.step()
+        record["seconds"] = round(time.perf_counter() - started, 3)
+        result.history.append(record)
+        logger.info(
+            "%sepoch %d/%d loss %.4f val_macro_f1 %s (%.1f s)", log_prefix, epoch,
+            config.epochs, record["train_loss"],
+            f"{record['val_macro_f1']:.4f}" if "val_macro_f1" in record else "-",
+            record["seconds"],
+        )
+        if epoch_callback is not None and "val_macro_f1" in record:
+            epoch_callback(epoch, record["val_macro_f1"])
+        if val_batches is not None and since_best >= config.patience:
+            logger.info("%searly stop after epoch %d; best epoch %d (macro F1 %.4f)",
+                        log_prefix, epoch, result.best_epoch, best_f1)
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        result.best_val_macro_f1 = best_f1
+    else:
+        result.best_epoch = len(result.history)
+    model.eval()
+    return result

@@ -1,0 +1,251 @@
+"""Data-driven feature selection, categorical merge and per-group scaling.
+
+Everything is fitted on the training split only and written to one JSON
+``feature_transform`` that inference applies unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from ...errors import UserInputError
+
+logger = logging.getLogger(__name__)
+
+SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+
+
+def subset_sequences(sequences: dict, index: np.ndarray) -> dict:
+    """Rows ``index`` of every per-sequence array; shared metadata unchanged."""
+    per_sequence = {"values", "lengths", "sample_ids", "categorical_values", "labels"}
+    return {k: (v[index] if k in per_sequence else v) for k, v in sequences.items()}
+
+
+def split_train_validation(
+    sequences: dict, params: dict[str, Any]
+) -> tuple[dict, dict]:
+    """Stratified train / validation split with a seed.
+
+    Args:
+        sequences: Labelled sequence set.
+        params: The ``features`` block (``validation_fraction``, ``split_seed``).
+
+    Returns:
+        The training part and the validation part.
+    """
+    fraction = float(params["validation_fraction"])
+    if not 0.0 < fraction < 1.0:
+        raise UserInputError(
+            f"features.validation_fraction is {fraction}: choose a value between 0 and 1."
+        )
+    labels = sequences["labels"]
+    index = np.arange(len(labels))
+    try:
+        train_idx, val_idx = train_test_split(
+            index, test_size=fraction, random_state=params["split_seed"], stratify=labels
+        )
+    except ValueError as exc:
+        raise UserInputError(
+            f"The stratified split failed ({exc}): every class needs at least two "
+            "samples; lower features.validation_fraction or add data."
+        ) from exc
+    train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
+    logger.info("Split: %d training, %d validation sequences.", len(train_idx), len(val_idx))
+    return subset_sequences(sequences, train_idx), subset_sequences(sequences, val_idx)
+
+
+def _valid_steps(sequences: dict) -> np.ndarray:
+    """All real (unpadded) time steps stacked: (sum of lengths, F)."""
+    values, lengths = sequences["values"], sequences["lengths"]
+    mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
+    return values[mask].astype(np.float64)
+
+
+def _select_columns(steps: np.ndarray, names: list[str], params) -> tuple[list, list]:
+    """Drop constant columns, then one column of each highly correlated pair."""
+    dropped = []
+    std = steps.std(axis=0)
+    keep = []
+    for j, name in enumerate(names):
+        if std[j] <= float(params["constant_std_threshold"]):
+            dropped.append({"column": name, "reason": f"constant (std {std[j]:.2e})"})
+        else:
+            keep.append(j)
+    threshold = float(params["correlation_threshold"])
+    if threshold < 1.0 and len(keep) > 1:
+        corr = np.abs(np.corrcoef(steps[:, keep], rowvar=False))
+        kept_local: list[int] = []
+        for a in range(len(keep)):
+            partner = next((b for b in kept_local if corr[a, b] > threshold), None)
+            if partner is None:
+                kept_local.append(a)
+                continue
+            dropped.append({
+                "column": names[keep[a]],
+                "reason": f"|correlation| {corr[a, partner]:.3f} with "
+                f"{names[keep[partner]]} > {threshold}",
+            })
+        keep = [keep[a] for a in kept_local]
+    return [names[j] for j in keep], dropped
+
+
+def _fit_scalers(steps, names: list[str], kept: list[str], groups: dict) -> list[dict]:
+    """One scaler per configured group; statistics per column of the group."""
+    fitted = []
+    for group, spec in (groups or {}).items():
+        kind = spec.get("scaler", "standard")
+        if kind not in SCALERS:
+            raise UserInputError(
+                f"features.scaling_groups.{group}.scaler is '{kind}': choose one of "
+                f"{', '.join(SCALERS)}."
+            )
+        patterns = [re.compile(p) for p in spec["columns"]]
+        matched = [n for n in names if any(p.fullmatch(n) for p in patterns)]
+        if not matched:
+            raise UserInputError(
+                f"features.scaling_groups.{group} matches no column of the data: fix its "
+                "column patterns in parameters_features.yml."
+            )
+        columns = [n for n in matched if n in kept]
+        if not columns:
+            continue
+        scaler = SCALERS[kind]().fit(steps[:, [names.index(c) for c in columns]])
+        if kind == "minmax":
+            center, scale = scaler.data_min_, scaler.data_range_
+        else:
+            center = getattr(scaler, "mean_", getattr(scaler, "center_", None))
+            scale = scaler.scale_
+        scale = np.where(scale > 0, scale, 1.0)
+        fitted.append({
+            "group": group, "scaler": kind, "columns": columns,
+            "center": center.tolist(), "scale": scale.tolist(),
+        })
+    return fitted
+
+
+def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, dict]:
+    """Fit column selection, the categorical merge and group scalers on train only.
+
+    Args:
+        train: The training part of the labelled sequence set.
+        params: The ``features`` block.
+
+    Returns:
+        The transform (JSON-ready) and a report of what was dropped or merged and why.
+    """
+    names = [str(n) for n in train["feature_names"]]
+    steps = _valid_steps(train)
+    kept, dropped = _select_columns(steps, names, params)
+    scalers = _fit_scalers(steps, names, kept, params.get("scaling_groups"))
+
+    cat_names = [str(n) for n in train["categorical_names"]]
+    merge = params.get("merge_categorical") or {}
+    merged = [c for c in merge.get("columns", []) if c in cat_names]
+    if merge.get("enabled", False) and len(merged) != len(merge.get("columns", [])):
+        missing = sorted(set(merge["columns"]) - set(cat_names))
+        raise UserInputError(
+            f"features.merge_categorical.columns names {', '.join(missing)}, which the "
+            "data does not have: fix parameters_features.yml."
+        )
+    static = []
+    if merge.get("enabled", False):
+        static.append({
+            "name": merge["output_name"], "merge_of": merged,
+            "normal_value": str(merge["normal_value"]), "vocabulary": ["0", "1"],
+        })
+    for j, column in enumerate(cat_names):
+        if merge.get("enabled", False) and column in merged:
+            continue
+        vocab = sorted(set(train["categorical_values"][:, j].tolist()))
+        static.append({"name": column, "column": column, "vocabulary": vocab})
+
+    transform = {
+        "feature_names": names,
+        "kept_features": kept,
+        "scalers": scalers,
+        "static_features": static,
+        "class_names": [str(c) for c in train["class_names"]],
+    }
+    classes, counts = np.unique(train["labels"], return_counts=True)
+    report = {
+        "n_training_sequences": int(len(train["labels"])),
+        "class_counts": {
+            transform["class_names"][c]: int(n) for c, n in zip(classes, counts)
+        },
+        "dropped_features": dropped,
+        "kept_features": kept,
+        "merged_categorical": [s for s in static if "merge_of" in s],
+        "scaling_groups": [
+            {k: s[k] for k in ("group", "scaler", "columns")} for s in scalers
+        ],
+    }
+    logger.info(
+        "Features: kept %d of %d; dropped %s.",
+        len(kept), len(names), ", ".join(d["column"] for d in dropped) or "none",
+    )
+    return transform, report
+
+
+def _static_codes(sequences: dict, static: list[dict]) -> np.ndarray:
+    """Per-sequence categorical codes (N, S); code 0 is kept for unseen values."""
+    cat_names = [str(n) for n in sequences["categorical_names"]]
+    values = sequences["categorical_values"]
+    codes = np.zeros((len(sequences["sample_ids"]), len(static)), dtype=np.int64)
+    for s, spec in enumerate(static):
+        if "merge_of" in spec:
+            cols = [cat_names.index(c) for c in spec["merge_of"]]
+            codes[:, s] = (values[:, cols] != spec["normal_value"]).any(axis=1) + 1
+        else:
+            lookup = {v: i + 1 for i, v in enumerate(spec["vocabulary"])}
+            column = values[:, cat_names.index(spec["column"])]
+            codes[:, s] = [lookup.get(v, 0) for v in column]
+    return codes
+
+
+def apply_feature_transform(sequences: dict, transform: dict) -> dict:
+    """Apply a fitted transform; the result is the model input.
+
+    Args:
+        sequences: A sequence set (labelled or not) with the training columns.
+        transform: Output of ``fit_feature_transform``.
+
+    Returns:
+        ``x`` (N, T, F') float32, ``lengths``, ``static`` (N, S), ``y``,
+        ``sample_ids``, ``feature_names``, ``class_names``, ``static_cardinalities``.
+    """
+    names = [str(n) for n in sequences["feature_names"]]
+    if names != transform["feature_names"]:
+        raise UserInputError(
+            "The input columns differ from those the preprocessing was fitted on: "
+            "give the file the training columns."
+        )
+    x = sequences["values"].astype(np.float32).copy()
+    for spec in transform["scalers"]:
+        idx = [names.index(c) for c in spec["columns"]]
+        center = np.asarray(spec["center"], dtype=np.float32)
+        scale = np.asarray(spec["scale"], dtype=np.float32)
+        x[:, :, idx] = (x[:, :, idx] - center) / scale
+    kept = [names.index(c) for c in transform["kept_features"]]
+    x = x[:, :, kept]
+    pad = np.arange(x.shape[1])[None, :] >= sequences["lengths"][:, None]
+    x[pad] = 0.0
+    static = transform["static_features"]
+    return {
+        "x": x,
+        "lengths": sequences["lengths"].astype(np.int64),
+        "static": _static_codes(sequences, static),
+        "y": sequences["labels"].astype(np.int64),
+        "sample_ids": sequences["sample_ids"],
+        "feature_names": np.asarray(transform["kept_features"], dtype=str),
+        "class_names": np.asarray(transform["class_names"], dtype=str),
+        # +1: code 0 stands for a value never seen in training.
+        "static_cardinalities": np.asarray(
+            [len(s["vocabulary"]) + 1 for s in static], dtype=np.int64
+        ),
+    }

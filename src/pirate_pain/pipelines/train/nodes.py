@@ -1,0 +1,116 @@
+"""Training, k-fold cross validation and evaluation nodes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+from ...evaluation import classification_metrics, plot_confusion_matrix, plot_learning_curves
+from ...modeling.artifacts import build_artifact, load_classifier
+from ...modeling.config import TrainConfig
+from ...modeling.data import concat_model_inputs, subset_model_input
+from ...modeling.training import fit, make_batches, predict_proba
+
+logger = logging.getLogger(__name__)
+
+
+def train_model(
+    train: dict, validation: dict, feature_transform: dict, params: dict[str, Any]
+) -> tuple[dict, list[dict]]:
+    """Train one classifier with the configured architecture and techniques.
+
+    Args:
+        train: Model input of the training split.
+        validation: Model input of the validation split (early stopping).
+        feature_transform: The fitted preprocessing, stored inside the artifact.
+        params: The ``train`` block.
+
+    Returns:
+        The model artifact and the per-epoch history.
+    """
+    config = TrainConfig.from_params(params)
+    fitted = fit(train, validation, config)
+    logger.info("Best epoch %d, validation macro F1 %.4f",
+                fitted.best_epoch, fitted.best_val_macro_f1 or float("nan"))
+    return build_artifact(fitted, config, feature_transform), fitted.history
+
+
+def cross_validate(
+    train: dict, validation: dict, feature_transform: dict, params: dict[str, Any]
+) -> tuple[dict, dict]:
+    """Stratified k-fold on train + validation when ``cross_validation.folds`` >= 2.
+
+    Each fold model early-stops on its own held-out fold.
+
+    Returns:
+        ``{"models": [artifact, ...]}`` (empty when off) and the fold summary.
+    """
+    config = TrainConfig.from_params(params)
+    folds = config.cross_validation.folds
+    if folds < 2:
+        return {"models": []}, {"enabled": False}
+    pooled = concat_model_inputs(train, validation)
+    names = [str(c) for c in pooled["class_names"]]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
+    models, per_fold = [], []
+    for k, (fit_idx, held_idx) in enumerate(splitter.split(pooled["y"], pooled["y"])):
+        held = subset_model_input(pooled, held_idx)
+        fitted = fit(subset_model_input(pooled, fit_idx), held, config,
+                     log_prefix=f"fold {k + 1}/{folds}: ")
+        probs = predict_proba(fitted.model, make_batches(held, config.window))
+        metrics = classification_metrics(held["y"], probs.argmax(1), names)
+        per_fold.append({"fold": k + 1, "macro_f1": metrics["macro_f1"],
+                         "accuracy": metrics["accuracy"], "best_epoch": fitted.best_epoch})
+        models.append(build_artifact(fitted, config, feature_transform))
+    f1s = np.array([f["macro_f1"] for f in per_fold])
+    accs = np.array([f["accuracy"] for f in per_fold])
+    summary = {
+        "enabled": True, "folds": per_fold,
+        "macro_f1_mean": float(f1s.mean()), "macro_f1_std": float(f1s.std()),
+        "accuracy_mean": float(accs.mean()), "accuracy_std": float(accs.std()),
+    }
+    logger.info("Cross validation: macro F1 %.4f ± %.4f over %d folds",
+                summary["macro_f1_mean"], summary["macro_f1_std"], folds)
+    return {"models": models}, summary
+
+
+def predictions_table(ids, probs: np.ndarray, class_names: list[str]) -> pd.DataFrame:
+    """One row per sequence: id, predicted label and per-class probabilities."""
+    table = pd.DataFrame({"sample_index": [str(i) for i in ids],
+                          "label": [class_names[k] for k in probs.argmax(1)]})
+    for k, name in enumerate(class_names):
+        table[f"p_{name}"] = probs[:, k]
+    return table
+
+
+def evaluate_model(model: dict, validation: dict, cv_summary: dict) -> tuple[dict, pd.DataFrame]:
+    """Score a model artifact on the validation split.
+
+    Returns:
+        The metrics (with the cross-validation summary when enabled) and the
+        validation predictions.
+    """
+    classifier, config = load_classifier(model)
+    probs = predict_proba(classifier, make_batches(validation, config.window))
+    names = [str(c) for c in validation["class_names"]]
+    metrics = classification_metrics(validation["y"], probs.argmax(1), names)
+    metrics["best_epoch"] = model["best_epoch"]
+    if cv_summary.get("enabled"):
+        metrics["cross_validation"] = cv_summary
+    logger.info("Validation macro F1 %.4f, accuracy %.4f",
+                metrics["macro_f1"], metrics["accuracy"])
+    return metrics, predictions_table(validation["sample_ids"], probs, names)
+
+
+def plot_validation_confusion_matrix(metrics: dict):
+    """Confusion-matrix figure of the validation split."""
+    return plot_confusion_matrix(metrics, "Validation confusion matrix")
+
+
+def plot_training_curves(history: list[dict]):
+    """Learning-curve figure of a training run."""
+    return plot_learning_curves(history)

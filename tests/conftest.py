@@ -1,0 +1,80 @@
+"""Shared fixtures: tiny challenge-format data and a throw-away copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pirate_pain.synthetic import SyntheticSpec, _make_split
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_EXCERPT = REPO.parent / "shared" / "data" / "pirate_pain_excerpt"
+
+TINY_GLOBALS = {
+    "data_source": "synthetic",
+    "raw_dir": "data/01_raw/synthetic",
+    "synthetic": {"n_train": 60, "n_test": 24, "n_steps": 32, "seed": 7},
+}
+TINY_TRAIN = {
+    "epochs": 2, "batch_size": 16, "progress_bar": False,
+    "model": {"hidden_size": 8, "num_layers": 1},
+}
+
+
+@pytest.fixture
+def tiny_raw():
+    """Long-format frame and labels of 24 sequences of 16 steps."""
+    spec = SyntheticSpec(n_train=24, n_test=0, n_steps=16, seed=3)
+    frame, labels = _make_split(24, spec, np.random.default_rng(3))
+    frame.attrs["source"] = "train.csv"
+    labels.attrs["source"] = "labels.csv"
+    return frame, labels
+
+
+@pytest.fixture
+def ingestion_params():
+    with open(REPO / "conf/base/parameters_ingestion.yml") as handle:
+        return yaml.safe_load(handle)["ingestion"]
+
+
+@pytest.fixture
+def features_params():
+    with open(REPO / "conf/base/parameters_features.yml") as handle:
+        return yaml.safe_load(handle)["features"]
+
+
+def make_project(root: Path, globals_: dict | None = None) -> Path:
+    """Copy the project's configuration into ``root`` with tiny data settings."""
+    shutil.copytree(REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    shutil.copy(REPO / ".telemetry.yml", root / ".telemetry.yml")
+    (root / "data").mkdir()
+    with open(root / "conf/local/globals.yml", "w") as handle:
+        yaml.safe_dump(globals_ or TINY_GLOBALS, handle)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A bootstrapped copy of the project in a temporary folder (cwd moved there)."""
+    from kedro.framework.startup import bootstrap_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    bootstrap_project(root)
+    return root
+
+
+def run_pipeline(root: Path, pipeline: str, params: dict | None = None, env=None,
+                 **run_kwargs):
+    """Run a registered pipeline through a real KedroSession."""
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(project_path=root, env=env,
+                             runtime_params=params or {}) as session:
+        return session.run(pipeline_names=[pipeline], **run_kwargs)
