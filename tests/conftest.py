@@ -20,7 +20,9 @@ TINY_GLOBALS = {
     "synthetic": {"n_train": 60, "n_test": 24, "n_steps": 32, "seed": 7},
 }
 TINY_TRAIN = {
-    "epochs": 2, "batch_size": 16, "progress_bar": False,
+    "epochs": 2,
+    "batch_size": 16,
+    "progress_bar": False,
     "model": {"hidden_size": 8, "num_layers": 1},
 }
 
@@ -49,11 +51,14 @@ def features_params():
 
 def make_project(root: Path, globals_: dict | None = None) -> Path:
     """Copy the project's configuration into ``root`` with tiny data settings."""
-    shutil.copytree(REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    shutil.copytree(
+        REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local")
+    )
     (root / "conf" / "local").mkdir()
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     shutil.copy(REPO / ".telemetry.yml", root / ".telemetry.yml")
     (root / "data").mkdir()
+    (root / "src").mkdir()  # the package itself is installed
     with open(root / "conf/local/globals.yml", "w") as handle:
         yaml.safe_dump(globals_ or TINY_GLOBALS, handle)
     return root
@@ -70,11 +75,13 @@ def project(tmp_path, monkeypatch):
     return root
 
 
-def run_pipeline(root: Path, pipeline: str, params: dict | None = None, env=None,
-                 **run_kwargs):
+def run_pipeline(
+    root: Path, pipeline: str, params: dict | None = None, env=None, **run_kwargs
+):
     """Run a registered pipeline through a real KedroSession."""
     from kedro.framework.session import KedroSession
 
-    with KedroSession.create(project_path=root, env=env,
-                             runtime_params=params or {}) as session:
+    with KedroSession.create(
+        project_path=root, env=env, runtime_params=params or {}
+    ) as session:
         return session.run(pipeline_names=[pipeline], **run_kwargs)

@@ -25,12 +25,17 @@ def classification_metrics(
         y_true, y_pred, labels=labels, zero_division=0
     )
     return {
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro",
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        ),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "per_class": {
-            name: {"precision": float(precision[i]), "recall": float(recall[i]),
-                   "f1": float(f1[i]), "support": int(support[i])}
+            name: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, name in enumerate(class_names)
         },
         "confusion_matrix": {
@@ -67,8 +72,9 @@ def plot_learning_curves(history: list[dict], title: str = "Learning curves"):
     loss_ax.set_ylabel("training loss", color="tab:blue")
     if any("val_macro_f1" in h for h in history):
         f1_ax = loss_ax.twinx()
-        f1_ax.plot(epochs, [h.get("val_macro_f1", np.nan) for h in history],
-                   color="tab:orange")
+        f1_ax.plot(
+            epochs, [h.get("val_macro_f1", np.nan) for h in history], color="tab:orange"
+        )
         f1_ax.set_ylabel("validation macro F1", color="tab:orange")
         f1_ax.set_ylim(0, 1)
     loss_ax.set_title(title)

@@ -40,7 +40,9 @@ class DataSourceHook:
     @hook_impl
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
         source = self._globals.get("data_source", "synthetic")
-        raw_dir = self._project_path / self._globals.get("raw_dir", "data/01_raw/synthetic")
+        raw_dir = self._project_path / self._globals.get(
+            "raw_dir", "data/01_raw/synthetic"
+        )
         if source not in DATA_SOURCES:
             raise UserInputError(
                 f"globals.yml data_source is '{source}': choose one of "
@@ -56,14 +58,17 @@ class DataSourceHook:
             logger.warning(
                 "Data: SYNTHETIC challenge-format data in %s (%s; see SYNTHETIC_DATA.md "
                 "there). Use --env=challenge for the real files.",
-                raw_dir, "generated now" if made else "generated earlier",
+                raw_dir,
+                "generated now" if made else "generated earlier",
             )
         elif source == "public":
             from .public_data import ensure_public_dataset
 
             name = self._globals.get("public_dataset")
             ensure_public_dataset(name, raw_dir)
-            logger.warning("Data: public benchmark %s (official split) in %s.", name, raw_dir)
+            logger.warning(
+                "Data: public benchmark %s (official split) in %s.", name, raw_dir
+            )
         else:
             logger.warning("Data: real challenge files in %s.", raw_dir)
 

@@ -13,7 +13,7 @@ What is planted (calibrated on the 11 real sequences in ``shared/data``):
   ``joint_11`` follows ``joint_10`` (correlation above 0.9).
 - The class lives in the temporal dynamics: pain "episodes" (a smooth dip of
   ``joint_04..09`` with a tremor, a burst in ``joint_26..29``, lower survey answers
-  while it lasts). Their count is Poisson with a class rate (0.5 / 1.6 / 3.0) and their
+  while it lasts). Their count is Poisson with a class rate (0.3 / 2.5 / 5.0) and their
   depth grows with the class, so the classes overlap. Per-sequence levels carry no
   class signal, and 4 % of labels are flipped, so no model reaches macro F1 = 1.
 - Shares 77 / 14 / 9 % (no_pain / low_pain / high_pain).
@@ -47,8 +47,8 @@ _GROUP_A_MEANS = np.array(
 _GROUP_A_SPREAD = np.array(
     [0.12, 0.12, 0.11, 0.08, 0.05, 0.07, 0.06, 0.06, 0.15, 0.10, 0.20, 0.18, 0.07]
 )
-_EPISODE_RATE = (0.5, 1.6, 3.0)
-_EPISODE_DEPTH = (0.06, 0.09, 0.13)
+_EPISODE_RATE = (0.3, 2.5, 5.0)
+_EPISODE_DEPTH = (0.05, 0.10, 0.16)
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def write_synthetic_dataset(directory: str | Path, spec: SyntheticSpec) -> Path:
         "pirate_pain_train_labels.csv": labels,
         "pirate_pain_test.csv": test,
         # Only synthetic data has test labels; they let benchmarks score test predictions.
-        "synthetic_test_labels.csv": test_labels,
+        "test_labels.csv": test_labels,
     }
     for name, frame in files.items():
         tmp = directory / f".{name}.tmp"

@@ -21,7 +21,9 @@ def build_artifact(
         "format": FORMAT,
         "train_config": config.to_dict(),
         "shape": asdict(fitted.shape),
-        "state_dict": {k: v.detach().clone() for k, v in fitted.model.state_dict().items()},
+        "state_dict": {
+            k: v.detach().clone() for k, v in fitted.model.state_dict().items()
+        },
         "preprocessing": preprocessing,
         "best_epoch": fitted.best_epoch,
         "best_val_macro_f1": fitted.best_val_macro_f1,
@@ -35,7 +37,9 @@ def load_classifier(artifact: dict[str, Any]) -> tuple[SequenceClassifier, Train
             "The model file was not written by this project version: retrain the model."
         )
     config = TrainConfig.from_params(artifact["train_config"])
-    model = SequenceClassifier(ModelConfig(**asdict(config.model)), ModelShape(**artifact["shape"]))
+    model = SequenceClassifier(
+        ModelConfig(**asdict(config.model)), ModelShape(**artifact["shape"])
+    )
     model.load_state_dict(artifact["state_dict"])
     model.eval()
     return model, config

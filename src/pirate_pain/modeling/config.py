@@ -84,7 +84,9 @@ class TrainConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
-    cross_validation: CrossValidationConfig = field(default_factory=CrossValidationConfig)
+    cross_validation: CrossValidationConfig = field(
+        default_factory=CrossValidationConfig
+    )
 
     @classmethod
     def from_params(cls, params: dict[str, Any], prefix: str = "train") -> TrainConfig:
@@ -166,20 +168,26 @@ def validate(config: TrainConfig, prefix: str = "train") -> None:
     _check(config.epochs >= 1, f"{p}.epochs", config.epochs, "at least 1")
     _check(config.batch_size >= 1, f"{p}.batch_size", config.batch_size, "at least 1")
     _check(config.patience >= 1, f"{p}.patience", config.patience, "at least 1")
-    _check(config.gradient_clip >= 0, f"{p}.gradient_clip", config.gradient_clip, ">= 0")
+    _check(
+        config.gradient_clip >= 0, f"{p}.gradient_clip", config.gradient_clip, ">= 0"
+    )
     _check(m.hidden_size >= 1, f"{p}.model.hidden_size", m.hidden_size, "at least 1")
     _check(m.num_layers >= 1, f"{p}.model.num_layers", m.num_layers, "at least 1")
     _check(0 <= m.dropout < 1, f"{p}.model.dropout", m.dropout, "in [0, 1)")
     _check(m.conv_channels >= 0, f"{p}.model.conv_channels", m.conv_channels, ">= 0")
     _check(
         m.conv_kernel_size >= 1 and m.conv_kernel_size % 2 == 1,
-        f"{p}.model.conv_kernel_size", m.conv_kernel_size, "an odd number >= 1",
+        f"{p}.model.conv_kernel_size",
+        m.conv_kernel_size,
+        "an odd number >= 1",
     )
     _check(m.conv_layers >= 1, f"{p}.model.conv_layers", m.conv_layers, "at least 1")
     _check(m.attention_size >= 1, f"{p}.model.attention_size", m.attention_size, ">= 1")
     _check(
         m.static_embedding_dim >= 0,
-        f"{p}.model.static_embedding_dim", m.static_embedding_dim, ">= 0",
+        f"{p}.model.static_embedding_dim",
+        m.static_embedding_dim,
+        ">= 0",
     )
     _check(o.learning_rate > 0, f"{p}.optimizer.learning_rate", o.learning_rate, "> 0")
     for name in ("weight_decay", "l1", "l2"):
@@ -200,10 +208,18 @@ def validate(config: TrainConfig, prefix: str = "train") -> None:
             f"{p}.loss.class_weights is {weights!r}: choose one of "
             f"{', '.join(WEIGHT_CHOICES)} or give a list of per-class weights >= 0."
         )
-    _check(0 < lo.effective_beta < 1, f"{p}.loss.effective_beta", lo.effective_beta,
-           "in (0, 1)")
-    _check(0 <= lo.label_smoothing < 1, f"{p}.loss.label_smoothing", lo.label_smoothing,
-           "in [0, 1)")
+    _check(
+        0 < lo.effective_beta < 1,
+        f"{p}.loss.effective_beta",
+        lo.effective_beta,
+        "in (0, 1)",
+    )
+    _check(
+        0 <= lo.label_smoothing < 1,
+        f"{p}.loss.label_smoothing",
+        lo.label_smoothing,
+        "in [0, 1)",
+    )
     _check(lo.focal_gamma >= 0, f"{p}.loss.focal_gamma", lo.focal_gamma, ">= 0")
     w = config.window
     _check(w.length >= 0, f"{p}.window.length", w.length, ">= 0")

@@ -55,7 +55,10 @@ class SequenceLoss(nn.Module):
                 logits, target, weight=self.weight, label_smoothing=self.smoothing
             )
         per_sample = F.cross_entropy(
-            logits, target, weight=self.weight, label_smoothing=self.smoothing,
+            logits,
+            target,
+            weight=self.weight,
+            label_smoothing=self.smoothing,
             reduction="none",
         )
         p_true = torch.softmax(logits, dim=1).gather(1, target[:, None]).squeeze(1)

@@ -57,20 +57,27 @@ class StaticFeatures(nn.Module):
 
 
 class ConvFrontEnd(nn.Module):
-    """Stacked Conv1D + ReLU over time; 'same' padding keeps T."""
+    """Stacked Conv1D + ReLU over time; 'same' padding keeps T.
+
+    Padded steps are zeroed before every layer, so a ragged sequence sees the
+    same zeros past its end as it would alone.
+    """
 
     def __init__(self, in_dim: int, channels: int, kernel: int, layers: int) -> None:
         super().__init__()
-        blocks = []
-        for i in range(layers):
-            blocks += [
-                nn.Conv1d(in_dim if i == 0 else channels, channels, kernel, padding=kernel // 2),
-                nn.ReLU(),
-            ]
-        self.net = nn.Sequential(*blocks)
+        self.layers = nn.ModuleList(
+            nn.Conv1d(
+                in_dim if i == 0 else channels, channels, kernel, padding=kernel // 2
+            )
+            for i in range(layers)
+        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, F) -> (B, T, C)
-        return self.net(x.transpose(1, 2)).transpose(1, 2)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keep = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
+        h = x.transpose(1, 2)  # (B, F, T)
+        for conv in self.layers:
+            h = torch.relu(conv(h * keep))  # (B, C, T)
+        return h.transpose(1, 2)  # (B, T, C)
 
 
 class AttentionPooling(nn.Module):
@@ -95,12 +102,17 @@ class SequenceClassifier(nn.Module):
     def __init__(self, config: ModelConfig, shape: ModelShape) -> None:
         super().__init__()
         self.config, self.shape = config, shape
-        self.static = StaticFeatures(shape.static_cardinalities, config.static_embedding_dim)
+        self.static = StaticFeatures(
+            shape.static_cardinalities, config.static_embedding_dim
+        )
         in_dim = shape.n_features + self.static.out_dim
         self.conv = None
         if config.conv_channels > 0:
             self.conv = ConvFrontEnd(
-                in_dim, config.conv_channels, config.conv_kernel_size, config.conv_layers
+                in_dim,
+                config.conv_channels,
+                config.conv_kernel_size,
+                config.conv_layers,
             )
             in_dim = config.conv_channels
         self.rnn = CELLS[config.cell](
@@ -128,15 +140,20 @@ class SequenceClassifier(nn.Module):
         if self.static.cardinalities:
             extra = self.static(static).unsqueeze(1).expand(batch, steps, -1)
             x = torch.cat([x, extra], dim=2)  # (B, T, F + E)
+        mask = (
+            torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
+        )  # (B, T)
         if self.conv is not None:
-            x = self.conv(x)  # (B, T, C)
+            x = self.conv(x, mask)  # (B, T, C)
         ragged = bool((lengths < steps).any())
         if ragged:
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
             packed_out, hidden = self.rnn(packed)
-            outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=steps)
+            outputs, _ = pad_packed_sequence(
+                packed_out, batch_first=True, total_length=steps
+            )
         else:
             outputs, hidden = self.rnn(x)  # (B, T, H * D)
         if self.config.head == "last":
@@ -146,7 +163,6 @@ class SequenceClassifier(nn.Module):
             else:
                 pooled = h_n[-1]  # (B, H)
         else:
-            mask = torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
             if self.attention is not None:
                 pooled = self.attention(outputs, mask)
             else:

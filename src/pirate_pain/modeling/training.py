@@ -72,8 +72,12 @@ def make_batches(data: dict, window: WindowConfig) -> Batches:
     n = len(lengths)
     if window.length <= 0:
         return Batches(
-            torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(lengths),
-            torch.as_tensor(static), torch.as_tensor(y), np.arange(n), n,
+            torch.as_tensor(x, dtype=torch.float32),
+            torch.as_tensor(lengths),
+            torch.as_tensor(static),
+            torch.as_tensor(y),
+            np.arange(n),
+            n,
         )
     size, stride = window.length, window.stride or window.length
     rows, starts, win_lengths = [], [], []
@@ -92,8 +96,12 @@ def make_batches(data: dict, window: WindowConfig) -> Batches:
         out[k, :w] = x[i, s : s + w]
     rows = np.asarray(rows)
     return Batches(
-        torch.as_tensor(out), torch.as_tensor(np.asarray(win_lengths, dtype=np.int64)),
-        torch.as_tensor(static[rows]), torch.as_tensor(y[rows]), rows, n,
+        torch.as_tensor(out),
+        torch.as_tensor(np.asarray(win_lengths, dtype=np.int64)),
+        torch.as_tensor(static[rows]),
+        torch.as_tensor(y[rows]),
+        rows,
+        n,
     )
 
 
@@ -132,7 +140,10 @@ def predict_proba(
             x, lengths, static, _ = batches.take(index)
             outputs.append(torch.softmax(model(x, lengths, static), dim=1))
     probs = torch.cat(outputs).numpy()
-    if len(probs) == batches.n_sequences and (batches.parent == np.arange(len(probs))).all():
+    if (
+        len(probs) == batches.n_sequences
+        and (batches.parent == np.arange(len(probs))).all()
+    ):
         return probs
     summed = np.zeros((batches.n_sequences, probs.shape[1]))
     np.add.at(summed, batches.parent, probs)
@@ -148,12 +159,16 @@ def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
         )
     if s.name == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode="max", factor=s.plateau_factor,
-            patience=s.plateau_patience, min_lr=s.min_lr,
+            optimizer,
+            mode="max",
+            factor=s.plateau_factor,
+            patience=s.plateau_patience,
+            min_lr=s.min_lr,
         )
     if s.name == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.optimizer.learning_rate,
+            optimizer,
+            max_lr=config.optimizer.learning_rate,
             total_steps=config.epochs * steps_per_epoch,
         )
     return None
@@ -205,19 +220,28 @@ def fit(
     result = FitResult(model=model, shape=shape)
     best_state, best_f1, since_best = None, -1.0, 0
     show_bar = config.progress_bar and sys.stderr.isatty()
-    epochs = tqdm(range(1, config.epochs + 1), desc=log_prefix or "train",
-                  disable=not show_bar, leave=False)
+    epochs = tqdm(
+        range(1, config.epochs + 1),
+        desc=log_prefix or "train",
+        disable=not show_bar,
+        leave=False,
+    )
     for epoch in epochs:
         started = time.perf_counter()
         model.train()
-        order = _epoch_order(train_batches, config.sampling.method, shape.n_classes,
-                             generator)
+        order = _epoch_order(
+            train_batches, config.sampling.method, shape.n_classes, generator
+        )
         total, seen = 0.0, 0
         for start in range(0, len(order), config.batch_size):
-            x, lengths, static, y = train_batches.take(order[start : start + config.batch_size])
+            x, lengths, static, y = train_batches.take(
+                order[start : start + config.batch_size]
+            )
             optimizer.zero_grad(set_to_none=True)
             loss = criterion(model(x, lengths, static), y)
-            loss = loss + weight_penalty(model, config.optimizer.l1, config.optimizer.l2)
+            loss = loss + weight_penalty(
+                model, config.optimizer.l1, config.optimizer.l2
+            )
             if not torch.isfinite(loss):
                 raise TrainingDivergedError(
                     f"{log_prefix}The training loss became {loss.item()} in epoch {epoch}: "
@@ -231,12 +255,22 @@ def fit(
                 scheduler.step()
             total += loss.item() * len(y)
             seen += len(y)
-        record = {"epoch": epoch, "train_loss": total / max(seen, 1),
-                  "learning_rate": optimizer.param_groups[0]["lr"]}
+        record = {
+            "epoch": epoch,
+            "train_loss": total / max(seen, 1),
+            "learning_rate": optimizer.param_groups[0]["lr"],
+        }
         if val_batches is not None:
             probs = predict_proba(model, val_batches)
-            val_f1 = float(f1_score(validation["y"], probs.argmax(1), average="macro",
-                                    labels=range(shape.n_classes), zero_division=0))
+            val_f1 = float(
+                f1_score(
+                    validation["y"],
+                    probs.argmax(1),
+                    average="macro",
+                    labels=range(shape.n_classes),
+                    zero_division=0,
+                )
+            )
             record["val_macro_f1"] = val_f1
             if val_f1 > best_f1 + 1e-9:
                 best_f1, since_best = val_f1, 0
@@ -251,16 +285,24 @@ def fit(
         record["seconds"] = round(time.perf_counter() - started, 3)
         result.history.append(record)
         logger.info(
-            "%sepoch %d/%d loss %.4f val_macro_f1 %s (%.1f s)", log_prefix, epoch,
-            config.epochs, record["train_loss"],
+            "%sepoch %d/%d loss %.4f val_macro_f1 %s (%.1f s)",
+            log_prefix,
+            epoch,
+            config.epochs,
+            record["train_loss"],
             f"{record['val_macro_f1']:.4f}" if "val_macro_f1" in record else "-",
             record["seconds"],
         )
         if epoch_callback is not None and "val_macro_f1" in record:
             epoch_callback(epoch, record["val_macro_f1"])
         if val_batches is not None and since_best >= config.patience:
-            logger.info("%searly stop after epoch %d; best epoch %d (macro F1 %.4f)",
-                        log_prefix, epoch, result.best_epoch, best_f1)
+            logger.info(
+                "%searly stop after epoch %d; best epoch %d (macro F1 %.4f)",
+                log_prefix,
+                epoch,
+                result.best_epoch,
+                best_f1,
+            )
             break
     if best_state is not None:
         model.load_state_dict(best_state)

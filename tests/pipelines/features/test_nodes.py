@@ -17,8 +17,9 @@ from pirate_pain.pipelines.ingestion.nodes import attach_labels, validate_sequen
 @pytest.fixture
 def labelled(tiny_raw, ingestion_params):
     frame, labels = tiny_raw
-    return attach_labels(validate_sequences(frame, ingestion_params), labels,
-                         ingestion_params)
+    return attach_labels(
+        validate_sequences(frame, ingestion_params), labels, ingestion_params
+    )
 
 
 def test_split_is_stratified_and_seeded(labelled, features_params):
@@ -38,8 +39,9 @@ def test_constant_and_correlated_columns_dropped(labelled, features_params):
     # the generator plants joint_02 ~ joint_00, joint_03 ~ joint_01, joint_11 ~ joint_10
     assert {"joint_02", "joint_03", "joint_11"} <= set(dropped)
     assert "joint_00" in transform["kept_features"]
-    loose = fit_feature_transform(labelled, {**features_params,
-                                             "correlation_threshold": 1.0})[1]
+    loose = fit_feature_transform(
+        labelled, {**features_params, "correlation_threshold": 1.0}
+    )[1]
     assert [d["column"] for d in loose["dropped_features"]] == ["joint_30"]
 
 
@@ -77,4 +79,6 @@ def test_scaling_group_without_match_is_refused(labelled, features_params):
 
 def test_bad_validation_fraction(labelled, features_params):
     with pytest.raises(UserInputError, match="features.validation_fraction is 1.5"):
-        split_train_validation(labelled, {**features_params, "validation_fraction": 1.5})
+        split_train_validation(
+            labelled, {**features_params, "validation_fraction": 1.5}
+        )

@@ -48,7 +48,10 @@ def split_train_validation(
     index = np.arange(len(labels))
     try:
         train_idx, val_idx = train_test_split(
-            index, test_size=fraction, random_state=params["split_seed"], stratify=labels
+            index,
+            test_size=fraction,
+            random_state=params["split_seed"],
+            stratify=labels,
         )
     except ValueError as exc:
         raise UserInputError(
@@ -56,7 +59,9 @@ def split_train_validation(
             "samples; lower features.validation_fraction or add data."
         ) from exc
     train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
-    logger.info("Split: %d training, %d validation sequences.", len(train_idx), len(val_idx))
+    logger.info(
+        "Split: %d training, %d validation sequences.", len(train_idx), len(val_idx)
+    )
     return subset_sequences(sequences, train_idx), subset_sequences(sequences, val_idx)
 
 
@@ -86,11 +91,13 @@ def _select_columns(steps: np.ndarray, names: list[str], params) -> tuple[list, 
             if partner is None:
                 kept_local.append(a)
                 continue
-            dropped.append({
-                "column": names[keep[a]],
-                "reason": f"|correlation| {corr[a, partner]:.3f} with "
-                f"{names[keep[partner]]} > {threshold}",
-            })
+            dropped.append(
+                {
+                    "column": names[keep[a]],
+                    "reason": f"|correlation| {corr[a, partner]:.3f} with "
+                    f"{names[keep[partner]]} > {threshold}",
+                }
+            )
         keep = [keep[a] for a in kept_local]
     return [names[j] for j in keep], dropped
 
@@ -122,10 +129,15 @@ def _fit_scalers(steps, names: list[str], kept: list[str], groups: dict) -> list
             center = getattr(scaler, "mean_", getattr(scaler, "center_", None))
             scale = scaler.scale_
         scale = np.where(scale > 0, scale, 1.0)
-        fitted.append({
-            "group": group, "scaler": kind, "columns": columns,
-            "center": center.tolist(), "scale": scale.tolist(),
-        })
+        fitted.append(
+            {
+                "group": group,
+                "scaler": kind,
+                "columns": columns,
+                "center": center.tolist(),
+                "scale": scale.tolist(),
+            }
+        )
     return fitted
 
 
@@ -155,10 +167,14 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
         )
     static = []
     if merge.get("enabled", False):
-        static.append({
-            "name": merge["output_name"], "merge_of": merged,
-            "normal_value": str(merge["normal_value"]), "vocabulary": ["0", "1"],
-        })
+        static.append(
+            {
+                "name": merge["output_name"],
+                "merge_of": merged,
+                "normal_value": str(merge["normal_value"]),
+                "vocabulary": ["0", "1"],
+            }
+        )
     for j, column in enumerate(cat_names):
         if merge.get("enabled", False) and column in merged:
             continue
@@ -187,7 +203,9 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
     }
     logger.info(
         "Features: kept %d of %d; dropped %s.",
-        len(kept), len(names), ", ".join(d["column"] for d in dropped) or "none",
+        len(kept),
+        len(names),
+        ", ".join(d["column"] for d in dropped) or "none",
     )
     return transform, report
 

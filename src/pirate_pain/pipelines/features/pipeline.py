@@ -2,7 +2,11 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import apply_feature_transform, fit_feature_transform, split_train_validation
+from .nodes import (
+    apply_feature_transform,
+    fit_feature_transform,
+    split_train_validation,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:

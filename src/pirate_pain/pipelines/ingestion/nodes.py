@@ -84,10 +84,15 @@ def _check_time(frame: pd.DataFrame, params: dict[str, Any], src: str) -> pd.Dat
             f"{time_col} {frame.at[row, time_col]}: keep one row per "
             f"({id_col}, {time_col})."
         )
-    ordered = frame.sort_values([id_col, time_col], kind="stable")
+    # Sequences keep the order of their first row (submissions follow input order).
+    first_seen = {sample: k for k, sample in enumerate(pd.unique(frame[id_col]))}
+    sequence_order = frame[id_col].map(first_seen)
+    ordered = frame.assign(_order=sequence_order).sort_values(
+        ["_order", time_col], kind="stable"
+    )
     if not ordered.index.equals(frame.index):
-        logger.info("%s: rows were not sorted by (%s, %s); sorted.", src, id_col, time_col)
-    ordered = ordered.reset_index(drop=True)
+        logger.info("%s: rows were not in time order; sorted.", src)
+    ordered = ordered.drop(columns="_order").reset_index(drop=True)
     if not params.get("allow_time_gaps", False):
         step = ordered.groupby(id_col, sort=False)[time_col].diff()
         gap = step.notna() & (step != 1)
@@ -169,13 +174,21 @@ def validate_sequences(raw: pd.DataFrame, params: dict[str, Any]) -> dict:
         row = int(np.flatnonzero(frame[id_col].isna().to_numpy())[0])
         raise UserInputError(f"{src} row {row + 2} has no {id_col}: fill it.")
     frame[id_col] = frame[id_col].astype(str)
-    _check_numeric(frame, [params["time_column"], *params["numeric_columns"]], src, id_col)
+    _check_numeric(
+        frame, [params["time_column"], *params["numeric_columns"]], src, id_col
+    )
     frame = _check_time(frame, params, src)
-    categorical = _check_categorical(frame, list(params["categorical_columns"]), id_col, src)
+    categorical = _check_categorical(
+        frame, list(params["categorical_columns"]), id_col, src
+    )
     values, lengths, ids = _to_array(frame, params, src)
     logger.info(
         "Read %d sequences (%d-%d steps, %d numeric columns) from %s.",
-        len(ids), lengths.min(), lengths.max(), values.shape[2], src,
+        len(ids),
+        lengths.min(),
+        lengths.max(),
+        values.shape[2],
+        src,
     )
     return {
         "values": values,
@@ -205,7 +218,9 @@ def attach_labels(
     src = _source(raw_labels, "the labels file")
     id_col, label_col = params["id_column"], params["label_column"]
     if raw_labels.empty:
-        raise UserInputError(f"{src} has a header but no rows: add one label per sample.")
+        raise UserInputError(
+            f"{src} has a header but no rows: add one label per sample."
+        )
     for column in (id_col, label_col):
         if column not in raw_labels.columns:
             raise UserInputError(

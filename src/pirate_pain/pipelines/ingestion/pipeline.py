@@ -17,7 +17,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 attach_labels,
-                inputs=["validated_train_sequences", "raw_train_labels", "params:ingestion"],
+                inputs=[
+                    "validated_train_sequences",
+                    "raw_train_labels",
+                    "params:ingestion",
+                ],
                 outputs="train_sequences",
                 name="attach_train_labels_node",
                 tags=["ingestion"],

@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from ...evaluation import classification_metrics, plot_confusion_matrix, plot_learning_curves
+from ...evaluation import (
+    classification_metrics,
+    plot_confusion_matrix,
+    plot_learning_curves,
+)
 from ...modeling.artifacts import build_artifact, load_classifier
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs, subset_model_input
@@ -34,8 +38,11 @@ def train_model(
     """
     config = TrainConfig.from_params(params)
     fitted = fit(train, validation, config)
-    logger.info("Best epoch %d, validation macro F1 %.4f",
-                fitted.best_epoch, fitted.best_val_macro_f1 or float("nan"))
+    logger.info(
+        "Best epoch %d, validation macro F1 %.4f",
+        fitted.best_epoch,
+        fitted.best_val_macro_f1 or float("nan"),
+    )
     return build_artifact(fitted, config, feature_transform), fitted.history
 
 
@@ -59,35 +66,58 @@ def cross_validate(
     models, per_fold = [], []
     for k, (fit_idx, held_idx) in enumerate(splitter.split(pooled["y"], pooled["y"])):
         held = subset_model_input(pooled, held_idx)
-        fitted = fit(subset_model_input(pooled, fit_idx), held, config,
-                     log_prefix=f"fold {k + 1}/{folds}: ")
+        fitted = fit(
+            subset_model_input(pooled, fit_idx),
+            held,
+            config,
+            log_prefix=f"fold {k + 1}/{folds}: ",
+        )
         probs = predict_proba(fitted.model, make_batches(held, config.window))
         metrics = classification_metrics(held["y"], probs.argmax(1), names)
-        per_fold.append({"fold": k + 1, "macro_f1": metrics["macro_f1"],
-                         "accuracy": metrics["accuracy"], "best_epoch": fitted.best_epoch})
+        per_fold.append(
+            {
+                "fold": k + 1,
+                "macro_f1": metrics["macro_f1"],
+                "accuracy": metrics["accuracy"],
+                "best_epoch": fitted.best_epoch,
+            }
+        )
         models.append(build_artifact(fitted, config, feature_transform))
     f1s = np.array([f["macro_f1"] for f in per_fold])
     accs = np.array([f["accuracy"] for f in per_fold])
     summary = {
-        "enabled": True, "folds": per_fold,
-        "macro_f1_mean": float(f1s.mean()), "macro_f1_std": float(f1s.std()),
-        "accuracy_mean": float(accs.mean()), "accuracy_std": float(accs.std()),
+        "enabled": True,
+        "folds": per_fold,
+        "macro_f1_mean": float(f1s.mean()),
+        "macro_f1_std": float(f1s.std()),
+        "accuracy_mean": float(accs.mean()),
+        "accuracy_std": float(accs.std()),
     }
-    logger.info("Cross validation: macro F1 %.4f ± %.4f over %d folds",
-                summary["macro_f1_mean"], summary["macro_f1_std"], folds)
+    logger.info(
+        "Cross validation: macro F1 %.4f ± %.4f over %d folds",
+        summary["macro_f1_mean"],
+        summary["macro_f1_std"],
+        folds,
+    )
     return {"models": models}, summary
 
 
 def predictions_table(ids, probs: np.ndarray, class_names: list[str]) -> pd.DataFrame:
     """One row per sequence: id, predicted label and per-class probabilities."""
-    table = pd.DataFrame({"sample_index": [str(i) for i in ids],
-                          "label": [class_names[k] for k in probs.argmax(1)]})
+    table = pd.DataFrame(
+        {
+            "sample_index": [str(i) for i in ids],
+            "label": [class_names[k] for k in probs.argmax(1)],
+        }
+    )
     for k, name in enumerate(class_names):
         table[f"p_{name}"] = probs[:, k]
     return table
 
 
-def evaluate_model(model: dict, validation: dict, cv_summary: dict) -> tuple[dict, pd.DataFrame]:
+def evaluate_model(
+    model: dict, validation: dict, cv_summary: dict
+) -> tuple[dict, pd.DataFrame]:
     """Score a model artifact on the validation split.
 
     Returns:
@@ -101,8 +131,11 @@ def evaluate_model(model: dict, validation: dict, cv_summary: dict) -> tuple[dic
     metrics["best_epoch"] = model["best_epoch"]
     if cv_summary.get("enabled"):
         metrics["cross_validation"] = cv_summary
-    logger.info("Validation macro F1 %.4f, accuracy %.4f",
-                metrics["macro_f1"], metrics["accuracy"])
+    logger.info(
+        "Validation macro F1 %.4f, accuracy %.4f",
+        metrics["macro_f1"],
+        metrics["accuracy"],
+    )
     return metrics, predictions_table(validation["sample_ids"], probs, names)
 
 

@@ -1,0 +1,235 @@
+"""Each training option changes what runs; config errors name the parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pirate_pain.errors import UserInputError
+from pirate_pain.modeling.config import LossConfig, TrainConfig, WindowConfig
+from pirate_pain.modeling.losses import SequenceLoss, class_weights, weight_penalty
+from pirate_pain.modeling.training import (
+    _epoch_order,
+    fit,
+    make_batches,
+    predict_proba,
+)
+from pirate_pain.pipelines.train.nodes import cross_validate
+
+BASE = {
+    "epochs": 2,
+    "batch_size": 8,
+    "progress_bar": False,
+    "model": {"hidden_size": 6, "num_layers": 1, "dropout": 0.0},
+}
+
+
+def _data(n: int = 30, steps: int = 10, seed: int = 0, ragged: bool = False) -> dict:
+    rng = np.random.default_rng(seed)
+    y = np.array([0] * (n - n // 3 - n // 6) + [1] * (n // 3) + [2] * (n // 6))
+    x = rng.normal(size=(n, steps, 4)).astype(np.float32)
+    x[:, :, 0] += y[:, None]  # a learnable signal
+    lengths = rng.integers(3, steps + 1, n) if ragged else np.full(n, steps)
+    for i, length in enumerate(lengths):
+        x[i, length:] = 0
+    return {
+        "x": x,
+        "lengths": lengths.astype(np.int64),
+        "y": y,
+        "static": np.ones((n, 1), dtype=np.int64),
+        "static_cardinalities": np.array([3]),
+        "class_names": np.array(["a", "b", "c"]),
+        "sample_ids": np.array([f"{i:03d}" for i in range(n)]),
+    }
+
+
+def _config(**overrides) -> TrainConfig:
+    params = {**BASE, **overrides}
+    for key in ("model",):
+        params[key] = {**BASE[key], **overrides.get(key, {})}
+    return TrainConfig.from_params(params)
+
+
+def _history(**overrides) -> list[dict]:
+    data = _data()
+    return fit(data, _data(seed=1), _config(**overrides)).history
+
+
+def test_same_seed_same_history_and_other_seed_differs():
+    assert _strip_time(_history()) == _strip_time(_history())
+    assert _strip_time(_history(seed=1)) != _strip_time(_history(seed=2))
+
+
+def _strip_time(history):
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"optimizer": {"l1": 0.01}},
+        {"optimizer": {"l2": 0.01}},
+        {"optimizer": {"weight_decay": 0.5}},
+        {"gradient_clip": 0.001},
+        {"loss": {"label_smoothing": 0.3}},
+        {"loss": {"focal_gamma": 2.0}},
+        {"loss": {"class_weights": "none"}},
+        {"loss": {"class_weights": [1.0, 5.0, 1.0]}},
+        {"sampling": {"method": "weighted_sampler"}},
+        {"sampling": {"method": "replicate"}},
+        {"window": {"length": 4, "stride": 2}},
+        {"model": {"head": "attention"}},
+        {"model": {"conv_channels": 4}},
+    ],
+)
+def test_option_changes_training(override):
+    assert _strip_time(_history(**override)) != _strip_time(_history())
+
+
+@pytest.mark.parametrize("name", ["cosine", "plateau", "onecycle"])
+def test_scheduler_changes_learning_rate(name):
+    scheduler = {"name": name, "plateau_patience": 0}
+    rates = [h["learning_rate"] for h in _history(scheduler=scheduler, epochs=5)]
+    assert rates != [0.001] * 5
+
+
+def test_early_stopping_restores_best_weights():
+    data, val = _data(), _data(seed=1)
+    result = fit(
+        data, val, _config(epochs=30, patience=2, optimizer={"learning_rate": 0.05})
+    )
+    scores = [h["val_macro_f1"] for h in result.history]
+    assert len(scores) < 30
+    assert result.best_val_macro_f1 == max(scores)
+    batches = make_batches(val, WindowConfig())
+    probs = predict_proba(result.model, batches)
+    from sklearn.metrics import f1_score
+
+    assert f1_score(val["y"], probs.argmax(1), average="macro") == pytest.approx(
+        max(scores)
+    )
+
+
+def test_class_weights_modes():
+    labels = np.array([0] * 80 + [1] * 15 + [2] * 5)
+    inverse = class_weights(labels, 3, LossConfig(class_weights="inverse"))
+    np.testing.assert_allclose(inverse / inverse[0], [1, 80 / 15, 16])
+    effective = class_weights(
+        labels, 3, LossConfig(class_weights="effective", effective_beta=0.9)
+    )
+    assert effective[2] > effective[1] > effective[0]
+    assert np.allclose(class_weights(labels, 3, LossConfig(class_weights="none")), 1)
+
+
+def test_focal_loss_down_weights_easy_samples():
+    logits = torch.tensor([[4.0, 0.0, 0.0], [0.0, 0.5, 0.0]])
+    target = torch.tensor([0, 1])
+    plain = SequenceLoss(np.ones(3), LossConfig())
+    focal = SequenceLoss(np.ones(3), LossConfig(focal_gamma=2.0))
+    assert focal(logits, target) < plain(logits, target)
+    alpha = SequenceLoss(
+        np.ones(3), LossConfig(focal_gamma=0.0, focal_alpha=[1.0, 3.0, 1.0])
+    )
+    assert alpha(logits, target) > plain(logits, target)
+
+
+def test_weight_penalty_counts_matrices_only():
+    layer = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        layer.weight.fill_(0.5)
+        layer.bias.fill_(10.0)
+    assert weight_penalty(layer, l1=1.0, l2=0.0).item() == pytest.approx(2.0)
+    assert weight_penalty(layer, l1=0.0, l2=1.0).item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["weighted_sampler", "replicate"])
+def test_oversampling_balances_classes(method):
+    batches = make_batches(_data(n=60), WindowConfig())
+    order = _epoch_order(batches, method, 3, torch.Generator().manual_seed(0))
+    counts = np.bincount(batches.y[order].numpy(), minlength=3)
+    assert counts.min() / counts.max() > (0.6 if method == "weighted_sampler" else 0.99)
+    plain = _epoch_order(batches, "none", 3, torch.Generator().manual_seed(0))
+    assert sorted(plain.tolist()) == list(range(60))
+
+
+def test_windows_respect_true_lengths_and_aggregate():
+    data = _data(n=6, steps=10, ragged=True)
+    data["lengths"] = np.array([10, 7, 4, 3, 10, 9])
+    batches = make_batches(data, WindowConfig(length=4, stride=3))
+    per_sequence = np.bincount(batches.parent)
+    # 10 -> starts 0,3,6; 7 -> 0,3; 4 -> 0; 3 -> one short window; 9 -> 0,3,5
+    assert per_sequence.tolist() == [3, 2, 1, 1, 3, 3]
+    assert batches.lengths.tolist()[6] == 3
+    assert torch.all(batches.x[6, 3:] == 0)
+    result = fit(data, data, _config(window={"length": 4, "stride": 3}))
+    probs = predict_proba(result.model, batches)
+    assert probs.shape == (6, 3)
+    np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
+
+
+def test_ragged_sequences_train_and_predict_untruncated():
+    data = _data(ragged=True)
+    result = fit(data, data, _config())
+    probs = predict_proba(result.model, make_batches(data, WindowConfig()))
+    assert probs.shape == (30, 3)
+    longer = dict(data)
+    longer["x"] = data["x"].copy()
+    longer["x"][0, -1] += 50.0  # the last real step of a full-length sequence
+    if data["lengths"][0] == 10:
+        changed = predict_proba(result.model, make_batches(longer, WindowConfig()))
+        assert not np.allclose(changed[0], probs[0])
+
+
+def test_cross_validation_keeps_fold_models():
+    params = {**BASE, "cross_validation": {"folds": 3}}
+    models, summary = cross_validate(_data(), _data(seed=1), {"kept": []}, params)
+    assert len(models["models"]) == 3 and len(summary["folds"]) == 3
+    f1s = [f["macro_f1"] for f in summary["folds"]]
+    assert summary["macro_f1_mean"] == pytest.approx(np.mean(f1s))
+    assert summary["macro_f1_std"] == pytest.approx(np.std(f1s))
+    off, disabled = cross_validate(_data(), _data(seed=1), {}, BASE)
+    assert off == {"models": []} and disabled == {"enabled": False}
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"model": {"cell": "tcn"}},
+            "train.model.cell is 'tcn': choose one of rnn, lstm, gru.",
+        ),
+        (
+            {"model": {"hiden_size": 3}},
+            "train.model.hiden_size is not a known parameter",
+        ),
+        (
+            {"model": {"dropout": 1.5}},
+            "train.model.dropout is 1.5: it must be in [0, 1).",
+        ),
+        (
+            {"scheduler": {"name": "step"}},
+            "choose one of none, cosine, plateau, onecycle.",
+        ),
+        (
+            {"sampling": {"method": "smote"}},
+            "choose one of none, weighted_sampler, replicate",
+        ),
+        (
+            {"loss": {"class_weights": "balanced"}},
+            "choose one of none, inverse, effective",
+        ),
+        ({"epochs": "ten"}, "train.epochs is 'ten': use a whole number."),
+        ({"model": {"conv_kernel_size": 4}}, "an odd number"),
+        ({"cross_validation": {"folds": 1}}, "train.cross_validation.folds is 1"),
+    ],
+)
+def test_invalid_parameters_are_named(params, message):
+    with pytest.raises(UserInputError) as info:
+        TrainConfig.from_params(params)
+    assert message in str(info.value)
+
+
+def test_class_weight_list_must_match_classes():
+    with pytest.raises(UserInputError, match="give one per class \\(3\\)"):
+        fit(_data(), None, _config(loss={"class_weights": [1.0, 2.0]}))

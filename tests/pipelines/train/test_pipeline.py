@@ -1,0 +1,120 @@
+"""The train pipeline through a real KedroSession on tiny synthetic data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pirate_pain.datasets import TorchModelDataset
+from tests.conftest import TINY_TRAIN, make_project, run_pipeline
+
+
+def _latest(path: Path) -> Path:
+    """The newest version file of a versioned dataset."""
+    return sorted(path.glob("*/" + path.name))[-1]
+
+
+@pytest.mark.slow
+def test_train_pipeline_end_to_end(project):
+    run_pipeline(project, "train", {"train": TINY_TRAIN})
+    reporting = project / "data" / "08_reporting"
+    metrics = json.loads(_latest(reporting / "validation_metrics.json").read_text())
+    assert 0.0 <= metrics["macro_f1"] <= 1.0
+    assert set(metrics["per_class"]) == {"no_pain", "low_pain", "high_pain"}
+    matrix = metrics["confusion_matrix"]["matrix"]
+    assert sum(map(sum, matrix)) == 12  # 20 % of 60 sequences
+    assert _latest(reporting / "confusion_matrix.png").stat().st_size > 1000
+    assert _latest(reporting / "learning_curves.png").stat().st_size > 1000
+    history = json.loads(_latest(reporting / "training_history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    model_file = _latest(project / "data/06_models/trained_model.pt")
+    artifact = TorchModelDataset(str(model_file)).load()
+    assert artifact["train_config"]["model"]["hidden_size"] == 8
+    assert "joint_30" not in artifact["preprocessing"]["kept_features"]
+    marker = project / "data/01_raw/synthetic/SYNTHETIC_DATA.md"
+    assert "SYNTHETIC" in marker.read_text()
+
+    # Same seed, same data, same parameters: the very same metrics.
+    run_pipeline(
+        project, "train", {"train": TINY_TRAIN}, from_nodes=["train_model_node"]
+    )
+    versions = sorted((reporting / "validation_metrics.json").glob("*/*"))
+    assert len(versions) == 2
+    again = json.loads(versions[-1].read_text())
+    assert again == metrics
+
+
+def _kedro(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_cli_rerun_from_training_and_clear_errors(tmp_path):
+    root = make_project(tmp_path / "project")
+    tiny = ",".join(
+        [
+            "train.epochs=1",
+            "train.model.hidden_size=4",
+            "train.model.num_layers=1",
+            "train.progress_bar=false",
+        ]
+    )
+    first = _kedro(root, "run", "--pipeline=train", f"--params={tiny}")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Data: SYNTHETIC" in first.stderr
+
+    rerun = _kedro(
+        root,
+        "run",
+        "--pipeline=train",
+        "--from-nodes=train_model_node",
+        f"--params={tiny},train.model.hidden_size=6",
+    )
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    ran = {
+        line.split("Running node: ")[1].split(":")[0]
+        for line in rerun.stderr.splitlines()
+        if "Running node: " in line
+    }
+    assert ran == {
+        "train_model_node",
+        "evaluate_model_node",
+        "plot_confusion_matrix_node",
+        "plot_learning_curves_node",
+    }
+
+    bad_choice = _kedro(
+        root, "run", "--pipeline=train", "--params=train.model.cell=tcn"
+    )
+    assert bad_choice.returncode == 1
+    assert bad_choice.stderr.strip().splitlines()[-1] == (
+        "Error: train.model.cell is 'tcn': choose one of rnn, lstm, gru."
+    )
+
+    before = sorted(
+        p.name for p in (root / "data/06_models/trained_model.pt").iterdir()
+    )
+    raw = root / "data/01_raw/synthetic/pirate_pain_train.csv"
+    raw.write_text(
+        raw.read_text().replace(",two,", ",2,", 1).replace("\n000,1,", "\n000,x,", 1)
+    )
+    broken = _kedro(root, "run", "--pipeline=train", f"--params={tiny}")
+    assert broken.returncode == 1
+    last = broken.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "pirate_pain_train.csv" in last
+    assert "non-numeric value 'x'" in last
+    after = sorted(p.name for p in (root / "data/06_models/trained_model.pt").iterdir())
+    assert after == before  # nothing new written, nothing overwritten
