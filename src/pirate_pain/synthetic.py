@@ -176,7 +176,7 @@ def ensure_synthetic_dataset(directory: str | Path, spec: SyntheticSpec) -> bool
     """
     directory = Path(directory)
     needed = ["pirate_pain_train.csv", "pirate_pain_train_labels.csv"]
-    needed += ["pirate_pain_test.csv", MARKER_FILE]
+    needed += ["pirate_pain_test.csv", "test_labels.csv", MARKER_FILE]
     if all((directory / name).exists() for name in needed):
         return False
     write_synthetic_dataset(directory, spec)

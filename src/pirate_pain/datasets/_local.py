@@ -24,7 +24,7 @@ class LocalFileDataset(AbstractVersionedDataset):
         super().__init__(
             filepath=PurePosixPath(Path(filepath).as_posix()),
             version=version,
-            exists_function=lambda path: Path(path).exists(),
+            exists_function=os.path.exists,
             glob_function=glob.glob,
         )
 

@@ -14,7 +14,8 @@ class SequenceCSVDataset(LocalFileDataset):
     """Reads a CSV with the id column kept as text (``000`` stays ``000``).
 
     The loaded frame carries its path in ``frame.attrs["source"]`` so that
-    validation errors can name the file.
+    validation errors can name the file. An ``optional`` file that does not exist
+    loads as an empty frame marked ``attrs["missing"]``.
     """
 
     def __init__(
@@ -22,14 +23,20 @@ class SequenceCSVDataset(LocalFileDataset):
         filepath: str,
         id_column: str = "sample_index",
         hint: str = "",
+        optional: bool = False,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(filepath=filepath, metadata=metadata)
         self._id_column = id_column
         self._hint = hint
+        self._optional = optional
 
     def load(self) -> pd.DataFrame:
         path = self._load_path()
+        if not path.exists() and self._optional:
+            frame = pd.DataFrame()
+            frame.attrs.update(source=str(path), missing=True)
+            return frame
         if not path.exists():
             hint = f" {self._hint}" if self._hint else ""
             raise UserInputError(f"File {path} does not exist:{hint or ' create it.'}")

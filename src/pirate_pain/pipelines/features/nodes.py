@@ -183,6 +183,11 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
 
     transform = {
         "feature_names": names,
+        # per input column (mean, std): lets inference spot swapped or renamed columns
+        "column_stats": {
+            n: [float(m), float(s)]
+            for n, m, s in zip(names, steps.mean(0), steps.std(0))
+        },
         "kept_features": kept,
         "scalers": scalers,
         "static_features": static,

@@ -1,0 +1,90 @@
+"""Prediction with one model or a voting ensemble, from raw sequence sets.
+
+Each model artifact carries its own fitted preprocessing, so prediction never refits
+anything on test data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UserInputError
+from ..pipelines.features.nodes import apply_feature_transform
+from .artifacts import load_classifier
+from .training import make_batches, predict_proba
+
+ENSEMBLE_FORMAT = "pirate_pain.ensemble/1"
+VOTE_RULES = ("hard", "soft")
+
+
+def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
+    """Refuse input columns that differ from training: names, or statistics so far
+    off that a column was probably renamed or swapped."""
+    names = [str(n) for n in sequences["feature_names"]]
+    trained = preprocessing["feature_names"]
+    if names != trained:
+        missing = [n for n in trained if n not in names]
+        extra = [n for n in names if n not in trained]
+        raise UserInputError(
+            f"The input columns differ from the model's training columns (missing: "
+            f"{', '.join(missing) or 'none'}; extra: {', '.join(extra) or 'none'}): "
+            "give the file the training columns."
+        )
+    values, lengths = sequences["values"], sequences["lengths"]
+    mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
+    means = values[mask].astype(np.float64).mean(0)
+    for j, name in enumerate(names):
+        mean, std = preprocessing.get("column_stats", {}).get(name, (means[j], 1.0))
+        if abs(means[j] - mean) > 6 * std + 1e-3:
+            raise UserInputError(
+                f"Column '{name}' of the input has mean {means[j]:.4g} where training had "
+                f"{mean:.4g} (std {std:.3g}): the columns look renamed or swapped; "
+                "give each column its training meaning."
+            )
+
+
+def artifact_probabilities(artifact: dict, sequences: dict) -> np.ndarray:
+    """(N, K) probabilities of one model artifact on a raw sequence set."""
+    preprocessing = artifact["preprocessing"]
+    check_columns_like_training(sequences, preprocessing)
+    model, config = load_classifier(artifact)
+    model_input = apply_feature_transform(sequences, preprocessing)
+    return predict_proba(model, make_batches(model_input, config.window))
+
+
+def vote(
+    member_probs: list[np.ndarray], rule: str, member_rank: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Combine member probabilities into labels and (mean) probabilities.
+
+    ``hard``: majority of member labels; a tie goes to the tied class voted by the
+    best-ranked member (``member_rank`` lists member indices, best first).
+    ``soft``: argmax of the mean probabilities (a tie goes to the lower class index).
+    """
+    if rule not in VOTE_RULES:
+        raise UserInputError(
+            f"ensemble.vote is '{rule}': choose one of {', '.join(VOTE_RULES)}."
+        )
+    stacked = np.stack(member_probs)  # (M, N, K)
+    mean = stacked.mean(0)
+    if rule == "soft":
+        return mean.argmax(1), mean
+    votes = stacked.argmax(2)  # (M, N)
+    n_classes = stacked.shape[2]
+    counts = np.stack([(votes == k).sum(0) for k in range(n_classes)], axis=1)
+    labels = counts.argmax(1)
+    for i in np.flatnonzero((counts == counts.max(1, keepdims=True)).sum(1) > 1):
+        tied = set(np.flatnonzero(counts[i] == counts[i].max()))
+        labels[i] = next(votes[m, i] for m in member_rank if votes[m, i] in tied)
+    return labels, mean
+
+
+def predict(predictor: dict, sequences: dict) -> tuple[np.ndarray, np.ndarray, list]:
+    """Labels (N,), probabilities (N, K) and class names of a model or an ensemble."""
+    if predictor.get("format") == ENSEMBLE_FORMAT:
+        members = predictor["members"]
+        probs = [artifact_probabilities(m, sequences) for m in members]
+        labels, mean = vote(probs, predictor["vote"], predictor["member_rank"])
+        return labels, mean, members[0]["preprocessing"]["class_names"]
+    probs = artifact_probabilities(predictor, sequences)
+    return probs.argmax(1), probs, predictor["preprocessing"]["class_names"]

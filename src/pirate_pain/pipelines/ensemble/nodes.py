@@ -1,0 +1,143 @@
+"""Ensemble members (training parameters), voting and the comparison table."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from ...errors import UserInputError
+from ...evaluation import classification_metrics
+from ...modeling.artifacts import load_classifier
+from ...modeling.config import TrainConfig, merge_overrides
+from ...modeling.predict import ENSEMBLE_FORMAT, VOTE_RULES, vote
+from ...modeling.training import make_batches, predict_proba
+
+logger = logging.getLogger(__name__)
+
+
+def member_names(ensemble_params: dict[str, Any]) -> list[str]:
+    """Namespace of every (member, seed) pair, e.g. ``bilstm_seed1``."""
+    names = []
+    for name, spec in (ensemble_params.get("members") or {}).items():
+        seeds = (spec or {}).get("seeds") or [None]
+        names += [name if seed is None else f"{name}_seed{seed}" for seed in seeds]
+    return names
+
+
+def member_parameters(
+    train_params: dict[str, Any], ensemble_params: dict[str, Any], member: str, seed
+) -> dict[str, Any]:
+    """The ``train`` block with one member's overrides and seed applied.
+
+    Returns:
+        Training parameters, checked like the ``train`` block.
+    """
+    spec = ensemble_params["members"][member] or {}
+    params = merge_overrides(train_params, spec.get("overrides") or {})
+    if seed is not None:
+        params["seed"] = seed
+    threads = ensemble_params.get("torch_threads_per_member", 0)
+    if threads:
+        params["torch_threads"] = threads
+    TrainConfig.from_params(params, prefix=f"ensemble.members.{member}.overrides")
+    return params
+
+
+def _score(artifacts: dict[str, dict], data: dict) -> dict[str, Any]:
+    """Per-member probabilities on one model input."""
+    probs = {}
+    for name, artifact in artifacts.items():
+        model, config = load_classifier(artifact)
+        probs[name] = predict_proba(model, make_batches(data, config.window))
+    return probs
+
+
+def _rows(split: str, probs: dict, data: dict, rank: list[int], names: list[str]):
+    class_names = [str(c) for c in data["class_names"]]
+    predictions = {name: p.argmax(1) for name, p in probs.items()}
+    for rule in VOTE_RULES:
+        labels, _ = vote([probs[n] for n in names], rule, rank)
+        predictions[f"ensemble ({rule} vote)"] = labels
+    rows = []
+    for name, labels in predictions.items():
+        metrics = classification_metrics(data["y"], labels, class_names)
+        row = {
+            "model": name,
+            "split": split,
+            "macro_f1": metrics["macro_f1"],
+            "accuracy": metrics["accuracy"],
+        }
+        row |= {f"f1_{c}": metrics["per_class"][c]["f1"] for c in class_names}
+        rows.append(row)
+    return rows
+
+
+def combine_members(
+    validation: dict,
+    test: dict,
+    ensemble_params: dict[str, Any],
+    *member_models: dict,
+    names: list[str] | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """Rank members on validation macro F1, build the ensemble, compare them all.
+
+    Args:
+        validation: Model input of the validation split.
+        test: Model input of the test split (scored where labels exist).
+        ensemble_params: The ``ensemble`` block (``vote``).
+        *member_models: Member artifacts (or lists of them: fold or study models).
+        names: Member names, in the order of ``member_models``.
+
+    Returns:
+        The ensemble artifact and the comparison table (members and both vote rules,
+        on validation and, with labels, test).
+    """
+    rule = ensemble_params.get("vote", "hard")
+    if rule not in VOTE_RULES:
+        raise UserInputError(
+            f"ensemble.vote is '{rule}': choose one of {', '.join(VOTE_RULES)}."
+        )
+    artifacts: dict[str, dict] = {}
+    for name, model in zip(names, member_models):
+        if isinstance(model, dict) and "models" in model:  # a list of fold models
+            for k, fold in enumerate(model["models"]):
+                artifacts[f"{name}_{k + 1}"] = fold
+        else:
+            artifacts[name] = model
+    if len(artifacts) < 2:
+        raise UserInputError(
+            "The ensemble has fewer than two members: declare more in "
+            "parameters_ensemble.yml (ensemble.members)."
+        )
+    ordered = list(artifacts)
+    val_probs = _score(artifacts, validation)
+    val_f1 = {
+        n: classification_metrics(
+            validation["y"], p.argmax(1), [str(c) for c in validation["class_names"]]
+        )["macro_f1"]
+        for n, p in val_probs.items()
+    }
+    # best validation macro F1 first; ties by name, so the rule is deterministic
+    rank = sorted(range(len(ordered)), key=lambda i: (-val_f1[ordered[i]], ordered[i]))
+    rows = _rows("validation", val_probs, validation, rank, ordered)
+    if (test["y"] >= 0).all() and len(test["y"]):
+        rows += _rows("test", _score(artifacts, test), test, rank, ordered)
+    table = pd.DataFrame(rows)
+    for _, row in table.iterrows():
+        logger.info(
+            "%-28s %-10s macro F1 %.4f accuracy %.4f",
+            row["model"],
+            row["split"],
+            row["macro_f1"],
+            row["accuracy"],
+        )
+    ensemble = {
+        "format": ENSEMBLE_FORMAT,
+        "vote": rule,
+        "member_names": ordered,
+        "member_rank": rank,
+        "members": [artifacts[n] for n in ordered],
+    }
+    return ensemble, table.round(6)

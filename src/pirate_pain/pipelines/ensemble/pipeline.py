@@ -1,0 +1,93 @@
+"""One namespaced training pipeline per member, then voting.
+
+Members come from ``parameters_ensemble.yml`` when the pipelines are registered, so
+kedro-viz shows each one and ``kedro run --namespaces=<member>`` retrains one alone.
+"""
+
+from functools import partial, update_wrapper
+from typing import Any
+
+from kedro.pipeline import Node, Pipeline
+
+from ..features import create_pipeline as features_pipeline
+from ..inference import create_test_input_pipeline
+from ..ingestion import create_pipeline as ingestion_pipeline
+from ..train.nodes import plot_training_curves, train_model
+from ..train.pipeline import MODEL_INPUTS
+from .nodes import combine_members, member_names, member_parameters
+
+SHARED_INPUTS = set(MODEL_INPUTS)
+
+
+def _bound(func, **kwargs):
+    """``partial`` that keeps the function's name (for node names and kedro-viz)."""
+    return update_wrapper(partial(func, **kwargs), func)
+
+
+def _member_pipeline(member: str, seed, namespace: str) -> Pipeline:
+    nodes = [
+        Node(
+            _bound(member_parameters, member=member, seed=seed),
+            inputs=["params:train", "params:ensemble"],
+            outputs="train_params",
+            name="member_parameters_node",
+        ),
+        Node(
+            train_model,
+            inputs=[*MODEL_INPUTS, "train_params"],
+            outputs=["trained_model", "training_history"],
+            name="train_model_node",
+            tags=["training"],
+        ),
+        Node(
+            plot_training_curves,
+            inputs="training_history",
+            outputs="learning_curves_plot",
+            name="plot_learning_curves_node",
+            tags=["evaluation"],
+        ),
+    ]
+    return Pipeline(
+        nodes,
+        namespace=namespace,
+        inputs=SHARED_INPUTS,
+        parameters={"params:train", "params:ensemble"},
+        tags=["ensemble_member"],
+    )
+
+
+def create_pipeline(
+    ensemble_params: dict[str, Any] | None = None, **kwargs
+) -> Pipeline:
+    ensemble_params = ensemble_params or {}
+    members = Pipeline([])
+    model_inputs, names = [], []
+    for name, spec in (ensemble_params.get("members") or {}).items():
+        for seed in (spec or {}).get("seeds") or [None]:
+            namespace = name if seed is None else f"{name}_seed{seed}"
+            members += _member_pipeline(name, seed, namespace)
+            model_inputs.append(f"{namespace}.trained_model")
+            names.append(namespace)
+    assert names == member_names(ensemble_params)
+    if ensemble_params.get("include_fold_models"):
+        model_inputs.append("cv_models")
+        names.append("fold")
+    combine = Node(
+        _bound(combine_members, names=names),
+        inputs=[
+            "model_input_validation",
+            "model_input_test",
+            "params:ensemble",
+            *model_inputs,
+        ],
+        outputs=["ensemble_model", "ensemble_comparison"],
+        name="combine_members_node",
+        tags=["ensemble"],
+    )
+    return (
+        ingestion_pipeline()
+        + features_pipeline()
+        + create_test_input_pipeline()
+        + members
+        + Pipeline([combine])
+    )

@@ -1,0 +1,63 @@
+"""Inference: labels for a test file, from a model or an ensemble artifact."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...modeling.predict import predict
+from ..ingestion.nodes import attach_labels
+
+logger = logging.getLogger(__name__)
+
+
+def attach_optional_labels(
+    sequences: dict, raw_labels: pd.DataFrame, params: dict[str, Any]
+) -> dict:
+    """Attach test labels where a labels file exists (benchmarks, synthetic data).
+
+    Returns:
+        The sequence set, labelled when the file exists (labels -1 otherwise).
+    """
+    if raw_labels.attrs.get("missing"):
+        logger.info(
+            "No test labels at %s: test scores are skipped.",
+            raw_labels.attrs.get("source"),
+        )
+        return sequences
+    return attach_labels(sequences, raw_labels, params)
+
+
+def predict_test_sequences(
+    predictor: dict, sequences: dict, params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Predict every test sequence, in input order.
+
+    Args:
+        predictor: A model artifact or an ensemble artifact.
+        sequences: Validated test sequences.
+        params: The ``ingestion`` block (id column name).
+
+    Returns:
+        The submission (``sample_index,label``) and per-class probabilities.
+    """
+    started = time.perf_counter()
+    labels, probs, class_names = predict(predictor, sequences)
+    seconds = time.perf_counter() - started
+    ids = [str(i) for i in sequences["sample_ids"]]
+    logger.info(
+        "Predicted %d sequences in %.2f s (%.0f sequences/s).",
+        len(ids),
+        seconds,
+        len(ids) / max(seconds, 1e-9),
+    )
+    id_col = params["id_column"]
+    submission = pd.DataFrame({id_col: ids, "label": [class_names[k] for k in labels]})
+    probabilities = submission.copy()
+    for k, name in enumerate(class_names):
+        probabilities[f"p_{name}"] = np.round(probs[:, k], 6)
+    return submission, probabilities

@@ -1,0 +1,59 @@
+"""Test file -> submission.csv and per-class probabilities."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ..features.nodes import apply_feature_transform
+from ..ingestion.nodes import validate_sequences
+from .nodes import attach_optional_labels, predict_test_sequences
+
+
+validate_test_sequences_node = Node(
+    validate_sequences,
+    inputs=["raw_test_sequences", "params:ingestion"],
+    outputs="validated_test_sequences",
+    name="validate_test_sequences_node",
+    tags=["ingestion"],
+)
+
+
+def create_test_input_pipeline() -> Pipeline:
+    """Validated test sequences, labelled where labels exist, scaled for models."""
+    return Pipeline(
+        [
+            validate_test_sequences_node,
+            Node(
+                attach_optional_labels,
+                inputs=[
+                    "validated_test_sequences",
+                    "raw_test_labels",
+                    "params:ingestion",
+                ],
+                outputs="test_sequences",
+                name="attach_test_labels_node",
+                tags=["ingestion"],
+            ),
+            Node(
+                apply_feature_transform,
+                inputs=["test_sequences", "feature_transform"],
+                outputs="model_input_test",
+                name="transform_test_split_node",
+                tags=["features"],
+            ),
+        ]
+    )
+
+
+def create_pipeline(predictor: str = "trained_model", **kwargs) -> Pipeline:
+    """Predict with ``predictor``: ``trained_model`` or ``ensemble_model``."""
+    return Pipeline(
+        [
+            validate_test_sequences_node,
+            Node(
+                predict_test_sequences,
+                inputs=[predictor, "validated_test_sequences", "params:ingestion"],
+                outputs=["submission", "test_probabilities"],
+                name="predict_test_sequences_node",
+                tags=["inference"],
+            ),
+        ]
+    )
