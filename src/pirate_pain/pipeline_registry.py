@@ -6,28 +6,34 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kedro.config import OmegaConfigLoader
+import yaml
 from kedro.pipeline import Pipeline
 
-from pirate_pain.pipelines import ensemble, features, inference, ingestion, train
+from pirate_pain.pipelines import (
+    benchmark,
+    ensemble,
+    features,
+    inference,
+    ingestion,
+    train,
+    tune,
+)
 
 
 def _parameters() -> dict[str, Any]:
     """Parameters that shape pipelines (ensemble members, inference predictor).
 
-    Read from ``conf/`` of the project in the working directory, with the
-    environment in ``KEDRO_ENV`` (``--params`` cannot add or remove nodes).
+    Top-level blocks of ``conf/base`` then ``conf/$KEDRO_ENV`` (default ``local``),
+    read as plain YAML: an OmegaConfigLoader here would re-register the global
+    ``globals`` resolver. ``--params`` cannot add or remove nodes, and an
+    environment that changes members must be given as ``KEDRO_ENV``.
     """
     conf = Path.cwd() / "conf"
-    if not conf.exists():
-        return {}
-    loader = OmegaConfigLoader(
-        str(conf),
-        base_env="base",
-        default_run_env="local",
-        env=os.environ.get("KEDRO_ENV"),
-    )
-    return dict(loader["parameters"])
+    params: dict[str, Any] = {}
+    for env in ("base", os.environ.get("KEDRO_ENV") or "local"):
+        for path in sorted((conf / env).glob("parameters*.yml")):
+            params.update(yaml.safe_load(path.read_text()) or {})
+    return params
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -41,6 +47,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         "ingestion": ingestion.create_pipeline(),
         "features": features.create_pipeline(),
         "train": train.create_pipeline(),
+        "benchmark": benchmark.create_pipeline(),
+        "tune": tune.create_pipeline(),
         "ensemble": ensemble.create_pipeline(params.get("ensemble")),
         "inference": inference.create_pipeline(predictor),
         "inference_single": inference.create_pipeline("trained_model"),

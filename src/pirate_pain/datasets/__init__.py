@@ -1,7 +1,13 @@
 """Project datasets: safe, atomic, optionally versioned local files."""
 
 from .arrays import NpzDataset
+from .optuna_storage import OptunaStorageDataset
 from .sequences_csv import SequenceCSVDataset
 from .torch_model import TorchModelDataset
 
-__all__ = ["NpzDataset", "SequenceCSVDataset", "TorchModelDataset"]
+__all__ = [
+    "NpzDataset",
+    "OptunaStorageDataset",
+    "SequenceCSVDataset",
+    "TorchModelDataset",
+]

@@ -6,7 +6,6 @@ from ..features.nodes import apply_feature_transform
 from ..ingestion.nodes import validate_sequences
 from .nodes import attach_optional_labels, predict_test_sequences
 
-
 validate_test_sequences_node = Node(
     validate_sequences,
     inputs=["raw_test_sequences", "params:ingestion"],

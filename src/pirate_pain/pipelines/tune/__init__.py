@@ -1,0 +1,5 @@
+"""Hyperparameter tuning with Optuna."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

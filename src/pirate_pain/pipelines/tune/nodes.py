@@ -1,0 +1,198 @@
+"""Hyperparameter search with Optuna; workers share one study through the storage."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+import plotly.graph_objects as go
+from sklearn.model_selection import StratifiedKFold
+from sqlalchemy.exc import OperationalError
+
+from ...errors import UserInputError
+from ...modeling.config import TrainConfig, set_dotted
+from ...modeling.data import concat_model_inputs, subset_model_input
+from ...modeling.training import fit
+from ...tuning import (
+    check_search_space,
+    make_pruner,
+    make_sampler,
+    make_storage,
+    masked,
+    suggest,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _objective(train: dict, validation: dict, base: dict, params: dict):
+    """Optuna objective: suggest, train with the one training function, report, prune."""
+    space, folds = params["search_space"], params.get("objective_folds", 0)
+
+    def objective(trial: optuna.Trial) -> float:
+        config = TrainConfig.from_params(suggest(trial, space, base))
+        prefix = f"trial {trial.number}: "
+        if folds < 2:
+
+            def report(epoch: int, score: float) -> None:
+                trial.report(score, epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+            result = fit(
+                train, validation, config, epoch_callback=report, log_prefix=prefix
+            )
+            return float(result.best_val_macro_f1)
+        pooled = concat_model_inputs(train, validation)
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=config.seed)
+        scores = []
+        for k, (fit_idx, held_idx) in enumerate(
+            splitter.split(pooled["y"], pooled["y"])
+        ):
+            result = fit(
+                subset_model_input(pooled, fit_idx),
+                subset_model_input(pooled, held_idx),
+                config,
+                log_prefix=f"{prefix}fold {k + 1}: ",
+            )
+            scores.append(result.best_val_macro_f1)
+            trial.report(float(np.mean(scores)), k)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return float(np.mean(scores))
+
+    return objective
+
+
+def _record_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    """Callback: log the reason of a failed trial (stored by Optuna as fail_reason)."""
+    if trial.state == optuna.trial.TrialState.FAIL:
+        reason = trial.system_attrs.get("fail_reason", "see the worker log")
+        logger.warning("Trial %d failed: %s", trial.number, reason)
+
+
+def run_study(
+    train: dict,
+    validation: dict,
+    storage_url: str,
+    train_params: dict[str, Any],
+    params: dict[str, Any],
+) -> tuple[dict, pd.DataFrame, dict, go.Figure, go.Figure, go.Figure]:
+    """Join (or create) the study and run this worker's trials.
+
+    Args:
+        train: Model input of the training split.
+        validation: Model input of the validation split.
+        storage_url: SQLAlchemy URL of the shared storage.
+        train_params: The ``train`` block every trial starts from.
+        params: The ``tune`` block.
+
+    Returns:
+        Best parameters as a ``train`` block (``{"train": {...}}``), the trials
+        table, a summary, and the history / importance / parallel-coordinate plots.
+    """
+    base = TrainConfig.from_params({**train_params, **(params.get("fixed") or {})})
+    base_params = base.to_dict()
+    check_search_space(params.get("search_space") or {}, base_params)
+    if params.get("torch_threads"):
+        base_params["torch_threads"] = params["torch_threads"]
+    storage = make_storage(storage_url, params)
+    study = optuna.create_study(
+        study_name=params["study_name"],
+        storage=storage,
+        load_if_exists=True,
+        direction=params.get("direction", "maximize"),
+        sampler=make_sampler(params.get("sampler") or {}),
+        pruner=make_pruner(params.get("pruner") or {}),
+    )
+    logger.info(
+        "Worker %d joined study '%s' on %s (%d trials so far).",
+        os.getpid(),
+        study.study_name,
+        masked(storage_url),
+        len(study.trials),
+    )
+    objective = _objective(train, validation, base_params, params)
+    n_trials, timeout = params.get("n_trials"), params.get("timeout")
+    started, finished = time.monotonic(), []
+    while n_trials is None or len(finished) < n_trials:
+        remaining = None if timeout is None else timeout - (time.monotonic() - started)
+        if remaining is not None and remaining <= 0:
+            break
+        try:
+            study.optimize(
+                objective,
+                n_trials=None if n_trials is None else n_trials - len(finished),
+                timeout=remaining,
+                catch=(Exception,),  # a failing trial is recorded; the study goes on
+                callbacks=[_record_failures, lambda _s, t: finished.append(t.number)],
+                show_progress_bar=False,
+            )
+            break
+        except OperationalError as exc:  # a lost connection is retried, not fatal
+            logger.warning(
+                "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
+            )
+            time.sleep(5)
+    return _outputs(study, train_params, storage_url)
+
+
+def _outputs(study: optuna.Study, train_params: dict, storage_url: str):
+    completed = study.get_trials(states=[optuna.trial.TrialState.COMPLETE])
+    if not completed:
+        raise UserInputError(
+            f"Study '{study.study_name}' has no completed trial yet: run more trials "
+            "(tune.n_trials) or widen tune.timeout."
+        )
+    best = study.best_trial
+    best_params = train_params
+    for path, value in best.params.items():
+        best_params = set_dotted(best_params, path, value)
+    trials = study.trials_dataframe(
+        attrs=(
+            "number",
+            "value",
+            "state",
+            "params",
+            "duration",
+            "system_attrs",
+            "user_attrs",
+        )
+    )
+    trials["duration"] = trials["duration"].dt.total_seconds()
+    states = pd.Series([t.state.name for t in study.trials]).value_counts().to_dict()
+    summary = {
+        "study_name": study.study_name,
+        "storage": masked(storage_url),
+        "best_trial": best.number,
+        "best_value": best.value,
+        "best_params": best.params,
+        "trial_states": states,
+    }
+    logger.info(
+        "Best trial %d: macro F1 %.4f with %s", best.number, best.value, best.params
+    )
+    return ({"train": best_params}, trials, summary, *_plots(study))
+
+
+def _plots(study: optuna.Study) -> tuple[go.Figure, go.Figure, go.Figure]:
+    from optuna.visualization import (
+        plot_optimization_history,
+        plot_parallel_coordinate,
+        plot_param_importances,
+    )
+
+    history = plot_optimization_history(study)
+    parallel = plot_parallel_coordinate(study)
+    try:
+        importances = plot_param_importances(study)
+    except (RuntimeError, ValueError) as exc:  # too few trials or one parameter only
+        importances = go.Figure().add_annotation(
+            text=f"Parameter importances need more trials ({exc}).", showarrow=False
+        )
+    return history, importances, parallel
