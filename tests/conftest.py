@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 import yaml
 
 from pirate_pain.synthetic import SyntheticSpec, _make_split
+
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")  # never any network
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EXCERPT = REPO.parent / "shared" / "data" / "pirate_pain_excerpt"
@@ -56,7 +59,7 @@ def make_project(root: Path, globals_: dict | None = None) -> Path:
     )
     (root / "conf" / "local").mkdir()
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    shutil.copy(REPO / ".telemetry.yml", root / ".telemetry.yml")
+    shutil.copy(REPO / ".telemetry", root / ".telemetry")
     (root / "data").mkdir()
     (root / "src").mkdir()  # the package itself is installed
     with open(root / "conf/local/globals.yml", "w") as handle:

@@ -1,0 +1,107 @@
+"""A tiny ensemble and inference end to end through a KedroSession."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from pirate_pain.errors import find_user_error
+from tests.conftest import TINY_TRAIN, run_pipeline
+
+TINY_ENSEMBLE = {
+    "ensemble": {
+        "vote": "hard",
+        "torch_threads_per_member": 1,
+        "include_fold_models": False,
+        "members": {
+            "gru": {"seeds": [1, 2], "overrides": {}},
+            "lstm": {"seeds": [1], "overrides": {"model": {"cell": "lstm"}}},
+        },
+    }
+}
+
+
+@pytest.fixture
+def ensemble_project(project):
+    with open(project / "conf/base/parameters_ensemble.yml", "w") as handle:
+        yaml.safe_dump(TINY_ENSEMBLE, handle)
+    return project
+
+
+def _latest_csv(folder) -> pd.DataFrame:
+    newest = sorted(folder.glob("*/" + folder.name))[-1]
+    return pd.read_csv(newest, dtype={"sample_index": str})
+
+
+@pytest.mark.slow
+def test_ensemble_and_inference_end_to_end(ensemble_project):
+    root = ensemble_project
+    params = {"train": TINY_TRAIN}
+    run_pipeline(root, "ensemble", params)
+    table = _latest_csv(root / "data/08_reporting/ensemble_comparison.csv")
+    expected = {"gru_seed1", "gru_seed2", "lstm_seed1", "ensemble (hard vote)",
+                "ensemble (soft vote)"}
+    assert set(table["model"]) == expected
+    assert set(table["split"]) == {"validation", "test"}  # synthetic test has labels
+    assert table["macro_f1"].between(0, 1).all()
+    for member in ("gru_seed1", "gru_seed2", "lstm_seed1"):
+        assert any((root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir())
+
+    run_pipeline(root, "inference_ensemble", params)
+    submission = _latest_csv(root / "data/07_model_output/submission.csv")
+    raw = pd.read_csv(root / "data/01_raw/synthetic/pirate_pain_test.csv",
+                      dtype={"sample_index": str})
+    assert list(submission.columns) == ["sample_index", "label"]
+    assert submission["sample_index"].tolist() == list(pd.unique(raw["sample_index"]))
+    assert submission["sample_index"].iloc[0] == "000"
+    assert set(submission["label"]) <= {"no_pain", "low_pain", "high_pain"}
+    probabilities = _latest_csv(root / "data/07_model_output/test_probabilities.csv")
+    assert probabilities.filter(like="p_").sum(axis=1).round(3).eq(1.0).all()
+
+    # ParallelRunner gives the very same members and predictions.
+    from kedro.runner import ParallelRunner
+
+    run_pipeline(root, "ensemble", params, runner=ParallelRunner(max_workers=2))
+    parallel_table = _latest_csv(root / "data/08_reporting/ensemble_comparison.csv")
+    pd.testing.assert_frame_equal(parallel_table, table)
+    run_pipeline(root, "inference_ensemble", params)
+    again = _latest_csv(root / "data/07_model_output/submission.csv")
+    pd.testing.assert_frame_equal(again, submission)
+
+    # Reordered columns with the same names are fine; the same labels come out.
+    shuffled = raw[raw.columns[::-1]]
+    shuffled.to_csv(root / "data/01_raw/synthetic/pirate_pain_test.csv", index=False)
+    run_pipeline(root, "inference_ensemble", params)
+    pd.testing.assert_frame_equal(
+        _latest_csv(root / "data/07_model_output/submission.csv"), submission)
+
+
+def _inference_error(root, frame: pd.DataFrame) -> str:
+    frame.to_csv(root / "data/01_raw/synthetic/pirate_pain_test.csv", index=False)
+    with pytest.raises(Exception) as info:
+        run_pipeline(root, "inference_single", {"train": TINY_TRAIN})
+    error = find_user_error(info.value)
+    assert error is not None, info.value
+    return str(error)
+
+
+@pytest.mark.slow
+def test_bad_test_files_are_refused(project):
+    run_pipeline(project, "train", {"train": TINY_TRAIN})
+    raw_path = project / "data/01_raw/synthetic/pirate_pain_test.csv"
+    shutil.copy(raw_path, project / "test_backup.csv")
+    raw = pd.read_csv(raw_path, dtype={"sample_index": str})
+
+    assert "missing column(s) joint_05" in _inference_error(
+        project, raw.drop(columns=["joint_05"]))
+    assert "unexpected column(s) joint_31" in _inference_error(
+        project, raw.assign(joint_31=0.0))
+    renamed = _inference_error(project, raw.rename(columns={"joint_05": "joint_5"}))
+    assert "missing column(s) joint_05" in renamed
+    swapped = raw.rename(columns={"joint_00": "joint_20", "joint_20": "joint_00"})
+    message = _inference_error(project, swapped)
+    assert "looks renamed or swapped" in message or "look renamed or swapped" in message
+    assert "Column 'joint_00'" in message
