@@ -42,18 +42,26 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
     params = {"train": TINY_TRAIN}
     run_pipeline(root, "ensemble", params)
     table = _latest_csv(root / "data/08_reporting/ensemble_comparison.csv")
-    expected = {"gru_seed1", "gru_seed2", "lstm_seed1", "ensemble (hard vote)",
-                "ensemble (soft vote)"}
+    expected = {
+        "gru_seed1",
+        "gru_seed2",
+        "lstm_seed1",
+        "ensemble (hard vote)",
+        "ensemble (soft vote)",
+    }
     assert set(table["model"]) == expected
     assert set(table["split"]) == {"validation", "test"}  # synthetic test has labels
     assert table["macro_f1"].between(0, 1).all()
     for member in ("gru_seed1", "gru_seed2", "lstm_seed1"):
-        assert any((root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir())
+        assert any(
+            (root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir()
+        )
 
     run_pipeline(root, "inference_ensemble", params)
     submission = _latest_csv(root / "data/07_model_output/submission.csv")
-    raw = pd.read_csv(root / "data/01_raw/synthetic/pirate_pain_test.csv",
-                      dtype={"sample_index": str})
+    raw = pd.read_csv(
+        root / "data/01_raw/synthetic/pirate_pain_test.csv", dtype={"sample_index": str}
+    )
     assert list(submission.columns) == ["sample_index", "label"]
     assert submission["sample_index"].tolist() == list(pd.unique(raw["sample_index"]))
     assert submission["sample_index"].iloc[0] == "000"
@@ -76,7 +84,8 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
     shuffled.to_csv(root / "data/01_raw/synthetic/pirate_pain_test.csv", index=False)
     run_pipeline(root, "inference_ensemble", params)
     pd.testing.assert_frame_equal(
-        _latest_csv(root / "data/07_model_output/submission.csv"), submission)
+        _latest_csv(root / "data/07_model_output/submission.csv"), submission
+    )
 
 
 def _inference_error(root, frame: pd.DataFrame) -> str:
@@ -96,9 +105,11 @@ def test_bad_test_files_are_refused(project):
     raw = pd.read_csv(raw_path, dtype={"sample_index": str})
 
     assert "missing column(s) joint_05" in _inference_error(
-        project, raw.drop(columns=["joint_05"]))
+        project, raw.drop(columns=["joint_05"])
+    )
     assert "unexpected column(s) joint_31" in _inference_error(
-        project, raw.assign(joint_31=0.0))
+        project, raw.assign(joint_31=0.0)
+    )
     renamed = _inference_error(project, raw.rename(columns={"joint_05": "joint_5"}))
     assert "missing column(s) joint_05" in renamed
     swapped = raw.rename(columns={"joint_00": "joint_20", "joint_20": "joint_00"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from typing import Any
 
@@ -35,6 +36,7 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
     space, folds = params["search_space"], params.get("objective_folds", 0)
 
     def objective(trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         config = TrainConfig.from_params(suggest(trial, space, base))
         prefix = f"trial {trial.number}: "
         if folds < 2:

@@ -1,0 +1,225 @@
+"""Tuning: SQLite through a KedroSession; MariaDB with parallel and killed workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+
+from pirate_pain.errors import UserInputError
+from pirate_pain.tuning import check_search_space
+from tests.conftest import TINY_TRAIN, make_project, run_pipeline
+
+TINY_SPACE = {
+    "optimizer.learning_rate": {
+        "type": "float",
+        "low": 1e-3,
+        "high": 1e-2,
+        "log": True,
+    },
+    "model.cell": {"type": "categorical", "choices": ["gru", "lstm"]},
+}
+
+
+def _tune_params(**overrides) -> dict:
+    return {
+        "tune": {
+            "n_trials": 2,
+            "search_space": TINY_SPACE,
+            "torch_threads": 1,
+            "fixed": {"epochs": 1, "progress_bar": False},
+            **overrides,
+        },
+        "train": TINY_TRAIN,
+    }
+
+
+@pytest.mark.slow
+def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
+    run_pipeline(project, "tune", _tune_params())
+    storage = f"sqlite:///{project}/data/06_models/optuna_studies.db"
+    study = optuna.load_study(study_name="pirate_pain_bigru", storage=storage)
+    assert len(study.trials) == 2
+    tuned = yaml.safe_load((project / "conf/tuned/parameters_train.yml").read_text())
+    best = study.best_trial.params
+    assert tuned["train"]["model"]["cell"] == best["model.cell"]
+    assert (
+        tuned["train"]["optimizer"]["learning_rate"] == best["optimizer.learning_rate"]
+    )
+    html = sorted((project / "data/08_reporting/tuning_history.html").glob("*/*"))
+    assert html and html[0].stat().st_size > 1000
+
+    # `kedro run --pipeline=train --env=tuned` trains with exactly these values
+    run_pipeline(project, "train", {}, env="tuned")
+    from pirate_pain.datasets import TorchModelDataset
+
+    model = sorted((project / "data/06_models/trained_model.pt").glob("*/*"))[-1]
+    config = TorchModelDataset(str(model)).load()["train_config"]
+    assert config["model"]["cell"] == best["model.cell"]
+    assert config["optimizer"]["learning_rate"] == best["optimizer.learning_rate"]
+
+
+@pytest.mark.parametrize(
+    "space, message",
+    [
+        ({}, "tune.search_space is empty"),
+        ({"model.cell": {"type": "choice", "choices": ["gru"]}}, "type is 'choice'"),
+        (
+            {"model.dropout": {"type": "float", "low": 0.5, "high": 0.1}},
+            "low 0.5 >= high",
+        ),
+        (
+            {"model.cell": {"type": "categorical", "choices": ["tcn"]}},
+            "train.model.cell is 'tcn'",
+        ),
+        (
+            {"model.hidden": {"type": "int", "low": 1, "high": 4}},
+            "train.model.hidden is not a known parameter",
+        ),
+    ],
+)
+def test_invalid_search_space(space, message):
+    with pytest.raises(UserInputError, match=message.replace("(", "\\(")):
+        check_search_space(space, {})
+
+
+# ---------------------------------------------------------------- MariaDB / MySQL
+DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def _mysql_url() -> str:
+    url = os.environ.get("PIRATE_PAIN_TEST_MYSQL_URL")
+    if url:
+        return url  # set (as in CI): the tests must run, never skip
+    try:
+        socket.create_connection(("127.0.0.1", 3306), timeout=2).close()
+    except OSError:
+        pytest.skip(
+            "no MySQL/MariaDB on 127.0.0.1:3306 and PIRATE_PAIN_TEST_MYSQL_URL "
+            "is not set"
+        )
+    return DEFAULT_MYSQL
+
+
+@pytest.fixture
+def mysql_project(tmp_path):
+    url = _mysql_url()
+    root = make_project(tmp_path / "project")
+    return root, url, f"test_{uuid.uuid4().hex[:10]}"
+
+
+def _worker(root: Path, url: str, study: str, *params: str) -> subprocess.Popen:
+    tiny = [
+        "train.model.hidden_size=4",
+        "train.model.num_layers=1",
+        "train.batch_size=16",
+        f"tune.study_name={study}",
+        "tune.torch_threads=1",
+        "tune.fixed.progress_bar=false",
+        *params,
+    ]
+    env = {
+        **os.environ,
+        "PIRATE_PAIN_OPTUNA_STORAGE": url,
+        "KEDRO_DISABLE_TELEMETRY": "true",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kedro",
+            "run",
+            "--pipeline=tune",
+            f"--params={','.join(tiny)}",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.mysql
+@pytest.mark.slow
+def test_two_workers_share_one_study(mysql_project):
+    root, url, study_name = mysql_project
+    # one worker first prepares the data files, so both start their trials together
+    subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--pipelines=ingestion,features"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"},
+    )
+    workers = [
+        _worker(root, url, study_name, "tune.n_trials=3", "tune.fixed.epochs=2")
+        for _ in range(2)
+    ]
+    for worker in workers:
+        out, _ = worker.communicate(timeout=300)
+        assert worker.returncode == 0, out[-3000:]
+        assert f"joined study '{study_name}'" in out
+    study = optuna.load_study(study_name=study_name, storage=url)
+    numbers = [t.number for t in study.trials]
+    assert len(numbers) == 6 == len(set(numbers))
+    owners = {t.user_attrs["worker"] for t in study.trials}
+    assert len(owners) == 2
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.mysql
+@pytest.mark.slow
+def test_killed_worker_trial_fails_and_is_retried(mysql_project):
+    root, url, study_name = mysql_project
+    heartbeat = ["tune.heartbeat_interval=1", "tune.grace_period=3"]
+    doomed = _worker(
+        root,
+        url,
+        study_name,
+        "tune.n_trials=1",
+        "tune.fixed.epochs=500",
+        "tune.fixed.patience=500",
+        *heartbeat,
+    )
+    storage = optuna.storages.RDBStorage(url)
+    deadline = time.time() + 120
+    running = []
+    while time.time() < deadline and not running:
+        time.sleep(0.5)
+        try:
+            study = optuna.load_study(study_name=study_name, storage=storage)
+            running = study.get_trials(states=[optuna.trial.TrialState.RUNNING])
+        except KeyError:
+            continue
+    assert running, "the first worker never started a trial"
+    time.sleep(1.5)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.communicate()
+    time.sleep(4)  # past the grace period without a heartbeat
+
+    rescuer = _worker(
+        root, url, study_name, "tune.n_trials=2", "tune.fixed.epochs=1", *heartbeat
+    )
+    out, _ = rescuer.communicate(timeout=300)
+    assert rescuer.returncode == 0, out[-3000:]
+    study = optuna.load_study(study_name=study_name, storage=url)
+    first = study.trials[0]
+    assert first.state == optuna.trial.TrialState.FAIL
+    retries = [
+        t
+        for t in study.trials
+        if optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(t)
+        == first.number
+    ]
+    assert retries and retries[0].state == optuna.trial.TrialState.COMPLETE
+    assert retries[0].params == first.params
