@@ -7,7 +7,7 @@ import sys
 import click
 from kedro.framework.cli.project import run as kedro_run
 
-from .errors import find_user_error
+from .errors import UserInputError, find_user_error
 
 
 def _run_with_clear_errors(**kwargs):
@@ -35,3 +35,55 @@ cli.add_command(
         context_settings=kedro_run.context_settings,
     )
 )
+
+
+@cli.command("rerun")
+@click.option(
+    "--pipeline",
+    "pipeline_name",
+    default="__default__",
+    show_default=True,
+    help="Registered pipeline to bring up to date.",
+)
+@click.option("--env", "-e", default=None, help="Kedro configuration environment.")
+@click.option("--dry-run", is_flag=True, help="Only say which nodes would run and why.")
+def rerun(pipeline_name: str, env: str | None, dry_run: bool) -> None:
+    """Run only the nodes whose code, parameters or inputs changed, and all downstream."""
+    from pathlib import Path
+
+    from kedro.framework.project import pipelines
+    from kedro.framework.session import KedroSession
+
+    from . import fingerprints
+
+    try:
+        with KedroSession.create(env=env) as session:
+            context = session.load_context()
+            if pipeline_name not in pipelines:
+                raise UserInputError(
+                    f"There is no pipeline '{pipeline_name}': choose one of "
+                    f"{', '.join(sorted(pipelines))}."
+                )
+            to_run, reasons = fingerprints.changed_nodes(
+                pipelines[pipeline_name],
+                context.catalog,
+                context.params,
+                Path(context.project_path),
+            )
+            if not to_run:
+                click.echo("Nothing changed: no node to run.")
+                return
+            for name, why in reasons.items():
+                click.echo(f"{name}: {why}")
+            downstream = [n for n in to_run if n not in reasons]
+            if downstream:
+                click.echo(f"downstream: {', '.join(downstream)}")
+            if dry_run:
+                return
+            session.run(pipeline_names=[pipeline_name], node_names=to_run)
+    except Exception as exc:  # noqa: BLE001 - re-raised unless the user can fix it
+        user_error = find_user_error(exc)
+        if user_error is None:
+            raise
+        click.secho(f"Error: {user_error}", err=True, fg="red")
+        sys.exit(1)

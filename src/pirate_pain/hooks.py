@@ -9,6 +9,7 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
+from . import fingerprints
 from .errors import UserInputError
 from .modeling.config import TrainConfig
 
@@ -103,3 +104,17 @@ def _flat(params: dict[str, Any], prefix: str = "") -> set[str]:
         if isinstance(value, dict):
             keys |= _flat(value, f"{full}.")
     return keys
+
+
+class FingerprintHook:
+    """Record each successful node's fingerprint (see ``fingerprints``)."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._root = Path(context.project_path)
+        self._params = context.params
+
+    @hook_impl
+    def after_node_run(self, node, catalog, inputs, outputs, is_async, run_id) -> None:
+        parts = fingerprints.fingerprint(node, catalog, self._params)
+        fingerprints.record(self._root, node.name, parts)

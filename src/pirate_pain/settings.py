@@ -1,10 +1,12 @@
 """Project settings: hooks and the configuration loader."""
 
+import warnings
+
 from kedro.config import OmegaConfigLoader
 
-from pirate_pain.hooks import DataSourceHook, ParameterCheckHook
+from pirate_pain.hooks import DataSourceHook, FingerprintHook, ParameterCheckHook
 
-HOOKS = (DataSourceHook(), ParameterCheckHook())
+HOOKS = (DataSourceHook(), ParameterCheckHook(), FingerprintHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
@@ -13,3 +15,7 @@ CONFIG_LOADER_ARGS = {
     # an environment's globals.yml overrides single keys; parameter blocks are replaced
     "merge_strategy": {"globals": "soft"},
 }
+
+# Library notices that say nothing to a user of this project.
+warnings.filterwarnings("ignore", message="register_new_resolver", category=UserWarning)
+warnings.filterwarnings("ignore", message="One or more dataset names contain '.'")
