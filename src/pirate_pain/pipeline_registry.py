@@ -15,6 +15,7 @@ from pirate_pain.pipelines import (
     features,
     inference,
     ingestion,
+    report,
     train,
     tune,
 )
@@ -39,7 +40,8 @@ def _parameters() -> dict[str, Any]:
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
 
-    ``__default__`` is ``train``: ingestion, features, training and evaluation.
+    ``__default__`` is ``train`` (ingestion, features, training, evaluation) followed
+    by ``report``.
     """
     params = _parameters()
     predictor = (params.get("inference") or {}).get("predictor", "trained_model")
@@ -49,10 +51,11 @@ def register_pipelines() -> dict[str, Pipeline]:
         "train": train.create_pipeline(),
         "benchmark": benchmark.create_pipeline(),
         "tune": tune.create_pipeline(),
+        "report": report.create_pipeline(),
         "ensemble": ensemble.create_pipeline(params.get("ensemble")),
         "inference": inference.create_pipeline(predictor),
         "inference_single": inference.create_pipeline("trained_model"),
         "inference_ensemble": inference.create_pipeline("ensemble_model"),
     }
-    pipelines["__default__"] = pipelines["train"]
+    pipelines["__default__"] = pipelines["train"] + pipelines["report"]
     return pipelines

@@ -15,14 +15,23 @@ from tests.conftest import REPO, make_project
 
 def _kedro(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
-    return subprocess.run([sys.executable, "-m", "kedro", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _ran(result: subprocess.CompletedProcess) -> set[str]:
     assert result.returncode == 0, result.stderr[-3000:]
-    return {line.split("Running node: ")[1].split(":")[0]
-            for line in result.stderr.splitlines() if "Running node: " in line}
+    return {
+        line.split("Running node: ")[1].split(":")[0]
+        for line in result.stderr.splitlines()
+        if "Running node: " in line
+    }
 
 
 def _write_local(root: Path, train: dict, features: dict) -> None:
@@ -33,11 +42,18 @@ def _write_local(root: Path, train: dict, features: dict) -> None:
 @pytest.mark.slow
 def test_rerun_runs_exactly_what_changed(tmp_path):
     root = make_project(tmp_path / "project")
-    base = yaml.safe_load((REPO / "conf/base/parameters_train.yml").read_text())["train"]
-    train = {**base, "epochs": 1, "progress_bar": False,
-             "model": {**base["model"], "hidden_size": 4, "num_layers": 1}}
-    features = yaml.safe_load(
-        (REPO / "conf/base/parameters_features.yml").read_text())["features"]
+    base = yaml.safe_load((REPO / "conf/base/parameters_train.yml").read_text())[
+        "train"
+    ]
+    train = {
+        **base,
+        "epochs": 1,
+        "progress_bar": False,
+        "model": {**base["model"], "hidden_size": 4, "num_layers": 1},
+    }
+    features = yaml.safe_load((REPO / "conf/base/parameters_features.yml").read_text())[
+        "features"
+    ]
     _write_local(root, train, features)
     first = _ran(_kedro(root, "run", "--pipeline=train"))
     assert "train_model_node" in first
@@ -49,9 +65,13 @@ def test_rerun_runs_exactly_what_changed(tmp_path):
     train["model"]["hidden_size"] = 6
     _write_local(root, train, features)
     changed = _kedro(root, "rerun", "--pipeline=train")
-    assert _ran(changed) == {"train_model_node", "cross_validate_node",
-                             "evaluate_model_node", "plot_confusion_matrix_node",
-                             "plot_learning_curves_node"}
+    assert _ran(changed) == {
+        "train_model_node",
+        "cross_validate_node",
+        "evaluate_model_node",
+        "plot_confusion_matrix_node",
+        "plot_learning_curves_node",
+    }
     assert "train_model_node: parameters train changed" in changed.stdout
 
     features["correlation_threshold"] = 0.95
@@ -59,6 +79,9 @@ def test_rerun_runs_exactly_what_changed(tmp_path):
     from_features = _ran(_kedro(root, "rerun", "--pipeline=train"))
     assert "fit_feature_transform_node" in from_features
     assert "train_model_node" in from_features
-    assert not {"validate_train_sequences_node", "attach_train_labels_node"} & from_features
+    assert (
+        not {"validate_train_sequences_node", "attach_train_labels_node"}
+        & from_features
+    )
 
     assert _ran(_kedro(root, "rerun", "--pipeline=train")) == set()

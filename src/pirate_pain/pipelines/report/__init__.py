@@ -1,0 +1,5 @@
+"""One self-contained HTML run report."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

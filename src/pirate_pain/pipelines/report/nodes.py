@@ -1,0 +1,130 @@
+"""A self-contained HTML report: data, metrics, plots, ensemble, tuning, benchmark."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from datetime import UTC, datetime
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ...evaluation import plot_confusion_matrix, plot_learning_curves
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
+padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}
+img{max-width:100%}h2{border-bottom:1px solid #ddd;padding-bottom:.2em}"""
+
+
+def _image(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0)
+
+
+def _data_section(feature_report: dict) -> str:
+    counts = pd.DataFrame(
+        list(feature_report["class_counts"].items()),
+        columns=["class", "training sequences"],
+    )
+    counts["share"] = counts["training sequences"] / counts["training sequences"].sum()
+    dropped = pd.DataFrame(
+        feature_report["dropped_features"]
+        or [{"column": "-", "reason": "nothing dropped"}]
+    )
+    merged = (
+        "".join(
+            f"<li><b>{html.escape(m['name'])}</b> = any of {', '.join(m['merge_of'])} "
+            f"differs from '{html.escape(m['normal_value'])}'</li>"
+            for m in feature_report["merged_categorical"]
+        )
+        or "<li>none</li>"
+    )
+    groups = "".join(
+        f"<li>{html.escape(g['group'])} ({g['scaler']}): {', '.join(g['columns'])}</li>"
+        for g in feature_report["scaling_groups"]
+    )
+    return (
+        f"<h2>Data</h2><h3>Class balance (training split)</h3>{_table(counts)}"
+        f"<h3>Dropped features</h3>{_table(dropped)}"
+        f"<h3>Merged categorical features</h3><ul>{merged}</ul>"
+        f"<h3>Scaling groups</h3><ul>{groups}</ul>"
+    )
+
+
+def _metrics_section(metrics: dict, history: list[dict]) -> str:
+    per_class = pd.DataFrame(
+        [{"class": name, **values} for name, values in metrics["per_class"].items()]
+    )
+    summary = pd.DataFrame(
+        [
+            {"metric": "macro F1", "value": metrics["macro_f1"]},
+            {"metric": "accuracy", "value": metrics["accuracy"]},
+            {"metric": "best epoch", "value": metrics.get("best_epoch")},
+        ]
+    )
+    parts = [f"<h2>Validation metrics</h2>{_table(summary)}{_table(per_class)}"]
+    cv = metrics.get("cross_validation")
+    if cv:
+        parts.append(
+            f"<h3>Cross validation: macro F1 {cv['macro_f1_mean']:.4f} ± "
+            f"{cv['macro_f1_std']:.4f}</h3>{_table(pd.DataFrame(cv['folds']))}"
+        )
+    parts.append(f"<h2>Confusion matrix</h2>{_image(plot_confusion_matrix(metrics))}")
+    parts.append(f"<h2>Learning curves</h2>{_image(plot_learning_curves(history))}")
+    return "".join(parts)
+
+
+def build_report(
+    feature_report: dict,
+    metrics: dict,
+    history: list[dict],
+    ensemble_comparison: pd.DataFrame | None,
+    tuning_summary: dict | None,
+    benchmark_table: pd.DataFrame | None,
+) -> str:
+    """The run report as one HTML page with the plots embedded.
+
+    Args:
+        feature_report: What the features pipeline dropped, merged and scaled.
+        metrics: Validation metrics of the trained model.
+        history: Its per-epoch history.
+        ensemble_comparison: Members against the votes, or None if not run.
+        tuning_summary: The tuning study's summary, or None if not run.
+        benchmark_table: The benchmark comparison, or None if not run.
+
+    Returns:
+        The HTML text.
+    """
+    parts = [_data_section(feature_report), _metrics_section(metrics, history)]
+    if ensemble_comparison is not None:
+        parts.append(
+            f"<h2>Ensemble against its members</h2>{_table(ensemble_comparison)}"
+        )
+    if tuning_summary is not None:
+        best = pd.DataFrame(
+            list(tuning_summary["best_params"].items()),
+            columns=["parameter", "best value"],
+        ).astype(str)
+        parts.append(
+            f"<h2>Tuning</h2><p>Study <b>{html.escape(tuning_summary['study_name'])}</b>: "
+            f"best trial {tuning_summary['best_trial']} with macro F1 "
+            f"{tuning_summary['best_value']:.4f}; trial states "
+            f"{html.escape(str(tuning_summary['trial_states']))}.</p>{_table(best)}"
+        )
+    if benchmark_table is not None:
+        parts.append(f"<h2>Benchmark</h2>{_table(benchmark_table)}")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Run report"
+        f"</title><style>{STYLE}</style></head><body><h1>Run report</h1>"
+        f"<p>Written {stamp}.</p>{''.join(parts)}</body></html>"
+    )
