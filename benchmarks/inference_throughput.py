@@ -1,0 +1,82 @@
+"""Inference throughput of the 5-member ensemble on the default test set (1,324 sequences).
+
+Prints sequences per second end to end (``kedro run --pipeline=inference_ensemble``:
+start-up, CSV reading and validation, preprocessing, 5 models, voting, writing) and for
+the predict step alone. Run from the project root after ``kedro run --pipeline=ensemble``
+(with ``--train-missing`` the script trains a 1-epoch ensemble first: speed does not
+depend on accuracy).
+
+    python benchmarks/inference_throughput.py [--train-missing] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+
+import torch
+
+
+def _kedro(*args: str) -> None:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+    subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-missing", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if not glob.glob("data/06_models/ensemble_model.pt/*/ensemble_model.pt"):
+        if not args.train_missing:
+            sys.exit(
+                "No ensemble yet: run `kedro run --pipeline=ensemble` or pass "
+                "--train-missing."
+            )
+        _kedro("run", "--pipeline=ensemble", "--params=train.epochs=1")
+
+    from pirate_pain.datasets import NpzDataset, TorchModelDataset
+    from pirate_pain.modeling.predict import predict
+
+    ensemble = TorchModelDataset(
+        sorted(glob.glob("data/06_models/ensemble_model.pt/*/ensemble_model.pt"))[-1]
+    ).load()
+    end_to_end = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        _kedro("run", "--pipeline=inference_ensemble")
+        end_to_end.append(time.perf_counter() - started)
+    sequences = NpzDataset("data/02_intermediate/validated_test_sequences.npz").load()
+    n = len(sequences["sample_ids"])
+    predict_only = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        predict(ensemble, sequences)
+        predict_only.append(time.perf_counter() - started)
+    members = len(ensemble["members"])
+    print(
+        f"{members}-member ensemble ({', '.join(ensemble['member_names'])}), "
+        f"{n} test sequences, torch threads {torch.get_num_threads()}"
+    )
+    best_e2e, best_predict = min(end_to_end), min(predict_only)
+    print(
+        f"end to end (kedro run --pipeline=inference_ensemble): {best_e2e:.2f} s -> "
+        f"{n / best_e2e:.0f} sequences/s"
+    )
+    print(
+        f"predict step alone: {best_predict:.2f} s -> {n / best_predict:.0f} sequences/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
