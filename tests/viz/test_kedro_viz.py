@@ -1,0 +1,86 @@
+"""kedro-viz: the built site, opened in a real headless Chromium, shows the train nodes."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from tests.conftest import REPO, make_project
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_built_site_renders_train_pipeline(tmp_path):
+    root = make_project(tmp_path / "project")
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+    build = subprocess.run(
+        [sys.executable, "-m", "kedro", "viz", "build", "--include-previews"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    site = root / "build"
+    pipelines = (site / "api" / "pipelines").iterdir()
+    assert {"train", "tune", "ensemble", "inference"} <= {p.name for p in pipelines}
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=site)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/?pipeline_id=train"
+    try:
+        browser = [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            "--window-size=1600,1000",
+            "--virtual-time-budget=15000",
+        ]
+        dom = subprocess.run(
+            [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120
+        ).stdout
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "kedro_viz_train.png"
+        subprocess.run(
+            [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=120
+        )
+    finally:
+        server.shutdown()
+    # flowchart nodes are SVG groups: <g class="pipeline-node ..." data-node-fullname=...>
+    drawn = set(
+        re.findall(
+            r'<g [^>]*class="pipeline-node[^"]*"[^>]*'
+            r'data-node-fullname="([^"]+)"',
+            dom,
+        )
+    )
+    for node in (
+        "train_model_node",
+        "evaluate_model_node",
+        "fit_feature_transform_node",
+        "validate_train_sequences_node",
+    ):
+        assert node in drawn, f"{node} is not drawn in the flowchart"
+    assert shot.stat().st_size > 10_000
