@@ -6,57 +6,15 @@ import logging
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ...baselines import BASELINES, minirocket_row
 from ...errors import UserInputError
-from ...evaluation import classification_metrics
 from ...modeling.config import TrainConfig, merge_overrides
 from ...modeling.data import concat_model_inputs
 from ...modeling.training import fit, make_batches, predict_proba
 
 logger = logging.getLogger(__name__)
-
-BASELINES = ("minirocket",)
-
-
-def _row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: float):
-    metrics = classification_metrics(y_true, y_pred, names)
-    return {
-        "model": model,
-        "seed": seed,
-        "macro_f1": metrics["macro_f1"],
-        "accuracy": metrics["accuracy"],
-        "fit_seconds": round(fit_s, 3),
-        "predict_seconds": round(predict_s, 3),
-    }
-
-
-def _minirocket(train: dict, test: dict, seed: int, names: list[str]) -> dict:
-    """aeon's MiniRocket on zero-padded channels-first arrays (N, C, T)."""
-    from aeon.classification.convolution_based import MiniRocketClassifier
-
-    steps = max(train["x"].shape[1], test["x"].shape[1])
-
-    def channels_first(x: np.ndarray) -> np.ndarray:
-        padded = np.pad(x, ((0, 0), (0, steps - x.shape[1]), (0, 0)))
-        return np.transpose(padded, (0, 2, 1)).astype(np.float64)
-
-    started = time.perf_counter()
-    classifier = MiniRocketClassifier(random_state=seed, n_jobs=1)
-    classifier.fit(channels_first(train["x"]), train["y"])
-    fitted = time.perf_counter()
-    predicted = classifier.predict(channels_first(test["x"]))
-    done = time.perf_counter()
-    return _row(
-        "minirocket",
-        seed,
-        test["y"],
-        predicted.astype(int),
-        names,
-        fitted - started,
-        done - fitted,
-    )
 
 
 def benchmark_models(
@@ -125,7 +83,7 @@ def benchmark_models(
                 f"benchmark.baselines has '{baseline}': choose from {', '.join(BASELINES)}."
             )
         for seed in params["seeds"]:
-            rows.append(_minirocket(pooled, test, seed, names))
+            rows.append(minirocket_row(pooled, test, seed, names))
             logger.info(
                 "minirocket seed %s: test macro F1 %.4f", seed, rows[-1]["macro_f1"]
             )

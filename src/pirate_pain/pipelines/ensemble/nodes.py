@@ -7,10 +7,12 @@ from typing import Any
 
 import pandas as pd
 
+from ...baselines import BASELINES, minirocket_predict
 from ...errors import UserInputError
 from ...evaluation import classification_metrics
 from ...modeling.artifacts import load_classifier
 from ...modeling.config import TrainConfig, merge_overrides
+from ...modeling.data import concat_model_inputs
 from ...modeling.predict import ENSEMBLE_FORMAT, VOTE_RULES, vote
 from ...modeling.training import make_batches, predict_proba
 
@@ -54,12 +56,20 @@ def _score(artifacts: dict[str, dict], data: dict) -> dict[str, Any]:
     return probs
 
 
-def _rows(split: str, probs: dict, data: dict, rank: list[int], names: list[str]):
+def _rows(
+    split: str,
+    probs: dict,
+    data: dict,
+    rank: list[int],
+    names: list[str],
+    extra: dict | None = None,
+):
     class_names = [str(c) for c in data["class_names"]]
     predictions = {name: p.argmax(1) for name, p in probs.items()}
     for rule in VOTE_RULES:
         labels, _ = vote([probs[n] for n in names], rule, rank)
         predictions[f"ensemble ({rule} vote)"] = labels
+    predictions |= extra or {}
     rows = []
     for name, labels in predictions.items():
         metrics = classification_metrics(data["y"], labels, class_names)
@@ -75,6 +85,7 @@ def _rows(split: str, probs: dict, data: dict, rank: list[int], names: list[str]
 
 
 def combine_members(
+    train: dict,
     validation: dict,
     test: dict,
     ensemble_params: dict[str, Any],
@@ -84,6 +95,8 @@ def combine_members(
     """Rank members on validation macro F1, build the ensemble, compare them all.
 
     Args:
+        train: Model input of the training split (fits the baselines, with
+            validation).
         validation: Model input of the validation split.
         test: Model input of the test split (scored where labels exist).
         ensemble_params: The ``ensemble`` block (``vote``).
@@ -123,7 +136,17 @@ def combine_members(
     rank = sorted(range(len(ordered)), key=lambda i: (-val_f1[ordered[i]], ordered[i]))
     rows = _rows("validation", val_probs, validation, rank, ordered)
     if (test["y"] >= 0).all() and len(test["y"]):
-        rows += _rows("test", _score(artifacts, test), test, rank, ordered)
+        baselines = {}
+        for baseline in ensemble_params.get("baselines") or []:
+            if baseline not in BASELINES:
+                raise UserInputError(
+                    f"ensemble.baselines has '{baseline}': choose from "
+                    f"{', '.join(BASELINES)}."
+                )
+            pooled = concat_model_inputs(train, validation)
+            predicted, _, _ = minirocket_predict(pooled, test, seed=1)
+            baselines[f"{baseline} (baseline)"] = predicted
+        rows += _rows("test", _score(artifacts, test), test, rank, ordered, baselines)
     table = pd.DataFrame(rows)
     for _, row in table.iterrows():
         logger.info(

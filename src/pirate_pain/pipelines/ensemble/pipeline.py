@@ -75,6 +75,7 @@ def create_pipeline(
     combine = Node(
         _bound(combine_members, names=names),
         inputs=[
+            "model_input_train",
             "model_input_validation",
             "model_input_test",
             "params:ensemble",
