@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...baselines import BASELINES, minirocket_row
+from ...baselines import BASELINES, minirocket_row, score_row
 from ...errors import UserInputError
 from ...modeling.config import TrainConfig, merge_overrides
 from ...modeling.data import concat_model_inputs
@@ -63,7 +63,7 @@ def benchmark_models(
             probs = predict_proba(fitted.model, make_batches(test, config.window))
             predict_s = time.perf_counter() - started
             rows.append(
-                _row(
+                score_row(
                     model_name,
                     seed,
                     test["y"],
