@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import optuna
+import pandas as pd
 import pytest
 import yaml
 
@@ -66,6 +67,21 @@ def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
     config = TorchModelDataset(str(model)).load()["train_config"]
     assert config["model"]["cell"] == best["model.cell"]
     assert config["optimizer"]["learning_rate"] == best["optimizer.learning_rate"]
+
+    # the 2 best trials of the study join an ensemble as members
+    ensemble = {
+        "ensemble": {
+            "vote": "soft",
+            "members": {"gru": {"seeds": [1]}},
+            "study_members": {"k": 2},
+        }
+    }
+    with open(project / "conf/base/parameters_ensemble.yml", "w") as handle:
+        yaml.safe_dump(ensemble, handle)
+    run_pipeline(project, "ensemble", _tune_params())
+    table = sorted((project / "data/08_reporting/ensemble_comparison.csv").glob("*/*"))
+    models = set(pd.read_csv(table[-1])["model"])
+    assert {"gru_seed1", "trial_1", "trial_2", "ensemble (soft vote)"} <= models
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,57 @@ def member_parameters(
     return params
 
 
+def train_study_members(
+    train: dict,
+    validation: dict,
+    feature_transform: dict,
+    storage_url: str,
+    train_params: dict[str, Any],
+    tune_params: dict[str, Any],
+    ensemble_params: dict[str, Any],
+) -> dict:
+    """Retrain the k best completed trials of the tuning study as members.
+
+    Returns:
+        ``{"models": [artifact, ...]}``, best trial first.
+    """
+    import optuna
+
+    from ...modeling.artifacts import build_artifact
+    from ...modeling.config import set_dotted
+    from ...modeling.training import fit
+    from ...tuning import masked
+
+    spec = ensemble_params.get("study_members") or {}
+    name = spec.get("study_name") or tune_params["study_name"]
+    try:
+        study = optuna.load_study(study_name=name, storage=storage_url)
+    except KeyError:
+        raise UserInputError(
+            f"There is no study '{name}' in {masked(storage_url)}: run "
+            "`kedro run --pipeline=tune` first or fix ensemble.study_members.study_name."
+        ) from None
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = sorted(done, key=lambda t: t.value, reverse=True)[: spec["k"]]
+    if len(best) < spec["k"]:
+        raise UserInputError(
+            f"Study '{name}' has {len(best)} completed trials, fewer than "
+            f"ensemble.study_members.k = {spec['k']}: run more trials or lower k."
+        )
+    base = merge_overrides(train_params, tune_params.get("fixed") or {})
+    models = []
+    for trial in best:
+        params = base
+        for path, value in trial.params.items():
+            params = set_dotted(params, path, value)
+        config = TrainConfig.from_params(params)
+        fitted = fit(
+            train, validation, config, log_prefix=f"study trial {trial.number}: "
+        )
+        models.append(build_artifact(fitted, config, feature_transform))
+    return {"models": models}
+
+
 def _score(artifacts: dict[str, dict], data: dict) -> dict[str, Any]:
     """Per-member probabilities on one model input."""
     probs = {}

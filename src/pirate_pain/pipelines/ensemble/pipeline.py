@@ -14,7 +14,12 @@ from ..inference import create_test_input_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
 from ..train.nodes import plot_training_curves, train_model
 from ..train.pipeline import MODEL_INPUTS
-from .nodes import combine_members, member_names, member_parameters
+from .nodes import (
+    combine_members,
+    member_names,
+    member_parameters,
+    train_study_members,
+)
 
 SHARED_INPUTS = set(MODEL_INPUTS)
 
@@ -72,6 +77,27 @@ def create_pipeline(
     if ensemble_params.get("include_fold_models"):
         model_inputs.append("cv_models")
         names.append("fold")
+    study_members = Pipeline([])
+    if (ensemble_params.get("study_members") or {}).get("k", 0) > 0:
+        study_members = Pipeline(
+            [
+                Node(
+                    train_study_members,
+                    inputs=[
+                        *MODEL_INPUTS,
+                        "optuna_storage",
+                        "params:train",
+                        "params:tune",
+                        "params:ensemble",
+                    ],
+                    outputs="study_member_models",
+                    name="train_study_members_node",
+                    tags=["ensemble_member", "training"],
+                )
+            ]
+        )
+        model_inputs.append("study_member_models")
+        names.append("trial")
     combine = Node(
         _bound(combine_members, names=names),
         inputs=[
@@ -90,5 +116,6 @@ def create_pipeline(
         + features_pipeline()
         + create_test_input_pipeline()
         + members
+        + study_members
         + Pipeline([combine])
     )
