@@ -39,6 +39,21 @@ def test_train_pipeline_end_to_end(project):
     marker = project / "data/01_raw/synthetic/SYNTHETIC_DATA.md"
     assert "SYNTHETIC" in marker.read_text()
 
+    run_pipeline(project, "report")
+    report = _latest(reporting / "run_report.html").read_text()
+    for part in (
+        "Class balance",
+        "Dropped features",
+        "joint_30",
+        "n_limbs",
+        "Validation metrics",
+        "Confusion matrix",
+        "Learning curves",
+    ):
+        assert part in report
+    assert report.count("data:image/png;base64,") == 2
+    assert "Ensemble against its members" not in report  # the ensemble has not run
+
     # Same seed, same data, same parameters: the very same metrics.
     run_pipeline(
         project, "train", {"train": TINY_TRAIN}, from_nodes=["train_model_node"]

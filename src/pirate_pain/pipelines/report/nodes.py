@@ -14,7 +14,7 @@ from ...evaluation import plot_confusion_matrix, plot_learning_curves
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
-padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}
+padding:.25em .6em;text-align:left}th{background:#f3f3f3}td:first-child{text-align:left}
 img{max-width:100%}h2{border-bottom:1px solid #ddd;padding-bottom:.2em}"""
 
 
@@ -66,9 +66,9 @@ def _metrics_section(metrics: dict, history: list[dict]) -> str:
     )
     summary = pd.DataFrame(
         [
-            {"metric": "macro F1", "value": metrics["macro_f1"]},
-            {"metric": "accuracy", "value": metrics["accuracy"]},
-            {"metric": "best epoch", "value": metrics.get("best_epoch")},
+            {"metric": "macro F1", "value": f"{metrics['macro_f1']:.4f}"},
+            {"metric": "accuracy", "value": f"{metrics['accuracy']:.4f}"},
+            {"metric": "best epoch", "value": str(metrics.get("best_epoch"))},
         ]
     )
     parts = [f"<h2>Validation metrics</h2>{_table(summary)}{_table(per_class)}"]
