@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import sys
@@ -196,8 +197,30 @@ def fit(
     """
     shape = model_shape(train)
     check_against_data(config, shape.n_classes)
-    if config.torch_threads > 0:
-        torch.set_num_threads(config.torch_threads)
+    with torch_threads(config.torch_threads):
+        return _fit(train, validation, config, shape, epoch_callback, log_prefix)
+
+
+@contextlib.contextmanager
+def torch_threads(count: int):
+    """Use ``count`` intra-op threads inside the block (0: leave as is)."""
+    previous = torch.get_num_threads()
+    if count > 0:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _fit(
+    train,
+    validation,
+    config: TrainConfig,
+    shape: ModelShape,
+    epoch_callback,
+    log_prefix: str,
+) -> FitResult:
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
 

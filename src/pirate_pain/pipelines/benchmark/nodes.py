@@ -46,6 +46,16 @@ def benchmark_models(
             "The benchmark needs test labels (test_labels.csv next to the raw test "
             "file): use the synthetic data or a public benchmark environment."
         )
+    seeds = params.get("seeds")
+    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds):
+        raise UserInputError(
+            f"benchmark.seeds is {seeds!r}: give a list of whole numbers."
+        )
+    if not params.get("models") and not params.get("baselines"):
+        raise UserInputError(
+            "benchmark.models and benchmark.baselines are both empty: name at least one "
+            "model or baseline in parameters_benchmark.yml."
+        )
     names = [str(c) for c in test["class_names"]]
     rows = []
     for model_name, overrides in (params.get("models") or {}).items():
