@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +90,26 @@ def run_pipeline(
         project_path=root, env=env, runtime_params=params or {}
     ) as session:
         return session.run(pipeline_names=[pipeline], **run_kwargs)
+
+
+def kedro_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the ``kedro`` command line in ``root`` as a user would."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def nodes_ran(result: subprocess.CompletedProcess) -> set[str]:
+    """Names of the nodes a successful ``kedro`` command ran."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {
+        line.split("Running node: ")[1].split(":")[0]
+        for line in result.stderr.splitlines()
+        if "Running node: " in line
+    }

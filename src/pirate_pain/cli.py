@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -10,15 +11,22 @@ from kedro.framework.cli.project import run as kedro_run
 from .errors import UserInputError, find_user_error
 
 
-def _run_with_clear_errors(**kwargs):
+@contextlib.contextmanager
+def _clear_errors():
+    """A problem the user can fix ends as one line ``Error: ...`` and exit code 1."""
     try:
-        return kedro_run.callback(**kwargs)
+        yield
     except Exception as exc:  # noqa: BLE001 - re-raised unless the user can fix it
         user_error = find_user_error(exc)
         if user_error is None:
             raise
         click.secho(f"Error: {user_error}", err=True, fg="red")
         sys.exit(1)
+
+
+def _run_with_clear_errors(**kwargs):
+    with _clear_errors():
+        return kedro_run.callback(**kwargs)
 
 
 @click.group(name="pirate_pain")
@@ -56,34 +64,27 @@ def rerun(pipeline_name: str, env: str | None, dry_run: bool) -> None:
 
     from . import fingerprints
 
-    try:
-        with KedroSession.create(env=env) as session:
-            context = session.load_context()
-            if pipeline_name not in pipelines:
-                raise UserInputError(
-                    f"There is no pipeline '{pipeline_name}': choose one of "
-                    f"{', '.join(sorted(pipelines))}."
-                )
-            to_run, reasons = fingerprints.changed_nodes(
-                pipelines[pipeline_name],
-                context.catalog,
-                context.params,
-                Path(context.project_path),
+    with _clear_errors(), KedroSession.create(env=env) as session:
+        context = session.load_context()
+        if pipeline_name not in pipelines:
+            raise UserInputError(
+                f"There is no pipeline '{pipeline_name}': choose one of "
+                f"{', '.join(sorted(pipelines))}."
             )
-            if not to_run:
-                click.echo("Nothing changed: no node to run.")
-                return
-            for name, why in reasons.items():
-                click.echo(f"{name}: {why}")
-            downstream = [n for n in to_run if n not in reasons]
-            if downstream:
-                click.echo(f"downstream: {', '.join(downstream)}")
-            if dry_run:
-                return
-            session.run(pipeline_names=[pipeline_name], node_names=to_run)
-    except Exception as exc:  # noqa: BLE001 - re-raised unless the user can fix it
-        user_error = find_user_error(exc)
-        if user_error is None:
-            raise
-        click.secho(f"Error: {user_error}", err=True, fg="red")
-        sys.exit(1)
+        to_run, reasons = fingerprints.changed_nodes(
+            pipelines[pipeline_name],
+            context.catalog,
+            context.params,
+            Path(context.project_path),
+        )
+        if not to_run:
+            click.echo("Nothing changed: no node to run.")
+            return
+        for name, why in reasons.items():
+            click.echo(f"{name}: {why}")
+        downstream = [n for n in to_run if n not in reasons]
+        if downstream:
+            click.echo(f"downstream: {', '.join(downstream)}")
+        if dry_run:
+            return
+        session.run(pipeline_names=[pipeline_name], node_names=to_run)

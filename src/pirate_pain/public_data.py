@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .datasets._local import write_csv_atomically
 from .errors import UserInputError
 
 logger = logging.getLogger(__name__)
@@ -88,9 +89,7 @@ def ensure_public_dataset(name: str | None, raw_dir: Path) -> bool:
         "test_labels.csv": test_labels,
     }
     for file_name, frame in outputs.items():
-        tmp = raw_dir / f".{file_name}.tmp"
-        frame.to_csv(tmp, index=False)
-        tmp.replace(raw_dir / file_name)
+        write_csv_atomically(frame, raw_dir / file_name)
     marker.write_text(
         f"# {name}\n\nPublic UEA/UCR benchmark, official split, converted from "
         f"{train_ts.name} and {test_ts.name} (bundled with aeon).\n"

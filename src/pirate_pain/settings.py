@@ -1,10 +1,15 @@
 """Project settings: hooks and the configuration loader."""
 
+import os
 import warnings
 
 from kedro.config import OmegaConfigLoader
 
 from pirate_pain.hooks import DataSourceHook, FingerprintHook, ParameterCheckHook
+
+# ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
+# already run torch's OpenMP thread pool can hang.
+os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 
 HOOKS = (DataSourceHook(), ParameterCheckHook(), FingerprintHook())
 

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import REPO, make_project
-
-
-def _kedro(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "kedro", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def _ran(result: subprocess.CompletedProcess) -> set[str]:
-    assert result.returncode == 0, result.stderr[-3000:]
-    return {
-        line.split("Running node: ")[1].split(":")[0]
-        for line in result.stderr.splitlines()
-        if "Running node: " in line
-    }
+from tests.conftest import REPO, kedro_cli, make_project, nodes_ran
 
 
 def _write_local(root: Path, train: dict, features: dict) -> None:
@@ -55,17 +31,17 @@ def test_rerun_runs_exactly_what_changed(tmp_path):
         "features"
     ]
     _write_local(root, train, features)
-    first = _ran(_kedro(root, "run", "--pipeline=train"))
+    first = nodes_ran(kedro_cli(root, "run", "--pipeline=train"))
     assert "train_model_node" in first
 
-    nothing = _kedro(root, "rerun", "--pipeline=train")
-    assert _ran(nothing) == set()
+    nothing = kedro_cli(root, "rerun", "--pipeline=train")
+    assert nodes_ran(nothing) == set()
     assert "Nothing changed: no node to run." in nothing.stdout
 
     train["model"]["hidden_size"] = 6
     _write_local(root, train, features)
-    changed = _kedro(root, "rerun", "--pipeline=train")
-    assert _ran(changed) == {
+    changed = kedro_cli(root, "rerun", "--pipeline=train")
+    assert nodes_ran(changed) == {
         "train_model_node",
         "cross_validate_node",
         "evaluate_model_node",
@@ -76,7 +52,7 @@ def test_rerun_runs_exactly_what_changed(tmp_path):
 
     features["correlation_threshold"] = 0.95
     _write_local(root, train, features)
-    from_features = _ran(_kedro(root, "rerun", "--pipeline=train"))
+    from_features = nodes_ran(kedro_cli(root, "rerun", "--pipeline=train"))
     assert "fit_feature_transform_node" in from_features
     assert "train_model_node" in from_features
     assert (
@@ -84,4 +60,4 @@ def test_rerun_runs_exactly_what_changed(tmp_path):
         & from_features
     )
 
-    assert _ran(_kedro(root, "rerun", "--pipeline=train")) == set()
+    assert nodes_ran(kedro_cli(root, "rerun", "--pipeline=train")) == set()

@@ -50,3 +50,13 @@ class LocalFileDataset(AbstractVersionedDataset):
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def write_csv_atomically(frame, path: Path) -> None:
+    """Write a CSV file through a temporary file, so readers never see half of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        frame.to_csv(tmp, index=False, float_format="%.7g")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pirate_pain.datasets import TorchModelDataset
-from tests.conftest import TINY_TRAIN, make_project, run_pipeline
+from tests.conftest import TINY_TRAIN, kedro_cli, make_project, nodes_ran, run_pipeline
 
 
 def _latest(path: Path) -> Path:
@@ -64,18 +61,6 @@ def test_train_pipeline_end_to_end(project):
     assert again == metrics
 
 
-def _kedro(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "kedro", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.mark.slow
 def test_cli_rerun_from_training_and_clear_errors(tmp_path):
     root = make_project(tmp_path / "project")
@@ -87,11 +72,11 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
             "train.progress_bar=false",
         ]
     )
-    first = _kedro(root, "run", "--pipeline=train", f"--params={tiny}")
+    first = kedro_cli(root, "run", "--pipeline=train", f"--params={tiny}")
     assert first.returncode == 0, first.stderr[-2000:]
     assert "Data: SYNTHETIC" in first.stderr
 
-    rerun = _kedro(
+    rerun = kedro_cli(
         root,
         "run",
         "--pipeline=train",
@@ -99,11 +84,7 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
         f"--params={tiny},train.model.hidden_size=6",
     )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    ran = {
-        line.split("Running node: ")[1].split(":")[0]
-        for line in rerun.stderr.splitlines()
-        if "Running node: " in line
-    }
+    ran = nodes_ran(rerun)
     assert ran == {
         "train_model_node",
         "evaluate_model_node",
@@ -111,7 +92,7 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
         "plot_learning_curves_node",
     }
 
-    bad_choice = _kedro(
+    bad_choice = kedro_cli(
         root, "run", "--pipeline=train", "--params=train.model.cell=tcn"
     )
     assert bad_choice.returncode == 1
@@ -126,7 +107,7 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
     raw.write_text(
         raw.read_text().replace(",two,", ",2,", 1).replace("\n000,1,", "\n000,x,", 1)
     )
-    broken = _kedro(root, "run", "--pipeline=train", f"--params={tiny}")
+    broken = kedro_cli(root, "run", "--pipeline=train", f"--params={tiny}")
     assert broken.returncode == 1
     last = broken.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: ") and "pirate_pain_train.csv" in last

@@ -12,8 +12,7 @@ from kedro.pipeline import Node, Pipeline
 from ..features import create_pipeline as features_pipeline
 from ..inference import create_test_input_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
-from ..train.nodes import plot_training_curves, train_model
-from ..train.pipeline import MODEL_INPUTS
+from ..train.pipeline import MODEL_INPUTS, training_nodes
 from .nodes import (
     combine_members,
     member_names,
@@ -37,20 +36,7 @@ def _member_pipeline(member: str, seed, namespace: str) -> Pipeline:
             outputs="train_params",
             name="member_parameters_node",
         ),
-        Node(
-            train_model,
-            inputs=[*MODEL_INPUTS, "train_params"],
-            outputs=["trained_model", "training_history"],
-            name="train_model_node",
-            tags=["training"],
-        ),
-        Node(
-            plot_training_curves,
-            inputs="training_history",
-            outputs="learning_curves_plot",
-            name="plot_learning_curves_node",
-            tags=["evaluation"],
-        ),
+        *training_nodes(params="train_params"),
     ]
     return Pipeline(
         nodes,

@@ -15,16 +15,30 @@ from .nodes import (
 MODEL_INPUTS = ["model_input_train", "model_input_validation", "feature_transform"]
 
 
-def create_model_pipeline(cross_validation: bool = True) -> Pipeline:
-    """Train and evaluate one model; reused, namespaced, by the ensemble pipeline."""
-    nodes = [
+def training_nodes(params: str = "params:train") -> list[Node]:
+    """Train one model and plot its learning curves (the ensemble reuses these)."""
+    return [
         Node(
             train_model,
-            inputs=[*MODEL_INPUTS, "params:train"],
+            inputs=[*MODEL_INPUTS, params],
             outputs=["trained_model", "training_history"],
             name="train_model_node",
             tags=["training"],
         ),
+        Node(
+            plot_training_curves,
+            inputs="training_history",
+            outputs="learning_curves_plot",
+            name="plot_learning_curves_node",
+            tags=["evaluation"],
+        ),
+    ]
+
+
+def create_model_pipeline(cross_validation: bool = True) -> Pipeline:
+    """Train and evaluate one model, with k-fold cross validation when enabled."""
+    nodes = [
+        *training_nodes(),
         Node(
             evaluate_model,
             inputs=["trained_model", "model_input_validation", "cv_summary"],
@@ -37,13 +51,6 @@ def create_model_pipeline(cross_validation: bool = True) -> Pipeline:
             inputs="validation_metrics",
             outputs="confusion_matrix_plot",
             name="plot_confusion_matrix_node",
-            tags=["evaluation"],
-        ),
-        Node(
-            plot_training_curves,
-            inputs="training_history",
-            outputs="learning_curves_plot",
-            name="plot_learning_curves_node",
             tags=["evaluation"],
         ),
     ]
