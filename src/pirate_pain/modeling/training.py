@@ -241,7 +241,7 @@ def _fit(
     scheduler = _scheduler(optimizer, config, steps_per_epoch)
 
     result = FitResult(model=model, shape=shape)
-    best_state, best_f1, since_best = None, -1.0, 0
+    best_state, best_f1, best_loss, since_best = None, -1.0, np.inf, 0
     show_bar = config.progress_bar and sys.stderr.isatty()
     epochs = tqdm(
         range(1, config.epochs + 1),
@@ -294,9 +294,14 @@ def _fit(
                     zero_division=0,
                 )
             )
-            record["val_macro_f1"] = val_f1
-            if val_f1 > best_f1 + 1e-9:
-                best_f1, since_best = val_f1, 0
+            true_p = probs[np.arange(len(probs)), validation["y"]]
+            val_loss = float(-np.log(np.clip(true_p, 1e-7, 1.0)).mean())
+            record["val_macro_f1"], record["val_loss"] = val_f1, val_loss
+            # equal macro F1 (common on small validation sets): lower loss wins
+            if val_f1 > best_f1 + 1e-9 or (
+                val_f1 > best_f1 - 1e-9 and val_loss < best_loss
+            ):
+                best_f1, best_loss, since_best = val_f1, val_loss, 0
                 best_state = copy.deepcopy(model.state_dict())
                 result.best_epoch = epoch
             else:

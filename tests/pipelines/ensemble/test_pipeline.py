@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pirate_pain.errors import find_user_error
-from tests.conftest import TINY_TRAIN, run_pipeline
+from tests.conftest import TINY_TRAIN, kedro_cli, run_pipeline
 
 TINY_ENSEMBLE = {
     "ensemble": {
@@ -69,15 +69,28 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
     probabilities = _latest_csv(root / "data/07_model_output/test_probabilities.csv")
     assert probabilities.filter(like="p_").sum(axis=1).round(3).eq(1.0).all()
 
-    # ParallelRunner gives the very same members and predictions.
-    from kedro.runner import ParallelRunner
-
-    run_pipeline(root, "ensemble", params, runner=ParallelRunner(max_workers=2))
-    parallel_table = _latest_csv(root / "data/08_reporting/ensemble_comparison.csv")
-    pd.testing.assert_frame_equal(parallel_table, table)
+    # `kedro run --runner=ParallelRunner` gives the very same members and predictions
+    # as a sequential `kedro run` (both fresh processes, as a user runs them).
+    tiny = ",".join(
+        [
+            "train.epochs=2",
+            "train.batch_size=16",
+            "train.progress_bar=false",
+            "train.model.hidden_size=8",
+            "train.model.num_layers=1",
+        ]
+    )
+    tables = []
+    for runner in ([], ["--runner=ParallelRunner"]):
+        result = kedro_cli(
+            root, "run", "--pipeline=ensemble", f"--params={tiny}", *runner
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        tables.append(_latest_csv(root / "data/08_reporting/ensemble_comparison.csv"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert set(tables[1]["model"]) == expected
     run_pipeline(root, "inference_ensemble", params)
-    again = _latest_csv(root / "data/07_model_output/submission.csv")
-    pd.testing.assert_frame_equal(again, submission)
+    submission = _latest_csv(root / "data/07_model_output/submission.csv")
 
     # Reordered columns with the same names are fine; the same labels come out.
     shuffled = raw[raw.columns[::-1]]
