@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pandas as pd
 import pytest
@@ -239,3 +240,22 @@ def test_killed_worker_trial_fails_and_is_retried(mysql_project):
     ]
     assert retries and retries[0].state == optuna.trial.TrialState.COMPLETE
     assert retries[0].params == first.params
+
+
+def test_failing_trials_are_recorded_and_the_study_goes_on(tmp_path):
+    from pirate_pain.pipelines.tune.nodes import run_study
+    from tests.modeling.test_training_options import _data
+
+    poisoned = _data()
+    poisoned["x"][0, 0, 0] = np.nan  # every trial's loss becomes NaN
+    url = f"sqlite:///{tmp_path}/study.db"
+    params = _tune_params(n_trials=3, study_name="nan_study", heartbeat_interval=5)[
+        "tune"
+    ]
+    with pytest.raises(UserInputError, match="has no completed trial yet"):
+        run_study(poisoned, _data(seed=1), url, TINY_TRAIN, params)
+    study = optuna.load_study(study_name="nan_study", storage=url)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
+    assert all(
+        "training loss became nan" in t.user_attrs["fail_reason"] for t in study.trials
+    )

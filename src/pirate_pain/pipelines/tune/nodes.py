@@ -37,6 +37,15 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
 
     def objective(trial: optuna.Trial) -> float:
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        try:
+            return train_and_score(trial)
+        except optuna.TrialPruned:
+            raise
+        except Exception as exc:  # recorded with the trial; the study goes on
+            trial.set_user_attr("fail_reason", f"{type(exc).__name__}: {exc}")
+            raise
+
+    def train_and_score(trial: optuna.Trial) -> float:
         config = TrainConfig.from_params(suggest(trial, space, base))
         prefix = f"trial {trial.number}: "
         if folds < 2:
@@ -72,9 +81,9 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
 
 
 def _record_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-    """Callback: log the reason of a failed trial (stored by Optuna as fail_reason)."""
+    """Callback: log the reason of a failed trial (its ``fail_reason`` user attribute)."""
     if trial.state == optuna.trial.TrialState.FAIL:
-        reason = trial.system_attrs.get("fail_reason", "see the worker log")
+        reason = trial.user_attrs.get("fail_reason", "see the worker log")
         logger.warning("Trial %d failed: %s", trial.number, reason)
 
 
