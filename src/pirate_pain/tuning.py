@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from typing import Any
 
 import optuna
@@ -122,21 +123,27 @@ def make_pruner(spec: dict[str, Any]) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
+def _rdb_storage(url: str, params: dict[str, Any], heartbeat: int):
+    return optuna.storages.RDBStorage(
+        url,
+        engine_kwargs={"pool_pre_ping": True, "pool_recycle": 300},
+        heartbeat_interval=heartbeat,
+        grace_period=params.get("grace_period", 3 * heartbeat),
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=params.get("max_retry", 3)
+        ),
+    )
+
+
 def make_storage(url: str, params: dict[str, Any]) -> optuna.storages.RDBStorage:
     """RDB storage with heartbeats: a killed worker's trial is failed and retried."""
     heartbeat = params.get("heartbeat_interval", 10)
     retries = params.get("connection_retries", 3)
     for attempt in range(1, retries + 1):
         try:
-            return optuna.storages.RDBStorage(
-                url,
-                engine_kwargs={"pool_pre_ping": True, "pool_recycle": 300},
-                heartbeat_interval=heartbeat,
-                grace_period=params.get("grace_period", 3 * heartbeat),
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                    max_retry=params.get("max_retry", 3)
-                ),
-            )
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return _rdb_storage(url, params, heartbeat)
         except Exception as exc:  # noqa: BLE001 - driver errors differ by database
             if attempt == retries:
                 raise UserInputError(

@@ -259,3 +259,16 @@ def test_failing_trials_are_recorded_and_the_study_goes_on(tmp_path):
     assert all(
         "training loss became nan" in t.user_attrs["fail_reason"] for t in study.trials
     )
+
+
+def test_unreachable_storage_is_one_sentence_without_the_password():
+    from pirate_pain.tuning import make_storage
+
+    url = "mysql+pymysql://tuner:s3cret@127.0.0.1:1/optuna"
+    with pytest.raises(UserInputError) as info:
+        make_storage(url, {"connection_retries": 1})
+    message = str(info.value)
+    assert message.startswith(
+        "The tuning storage mysql+pymysql://tuner:***@127.0.0.1:1"
+    )
+    assert "s3cret" not in message and "PIRATE_PAIN_OPTUNA_STORAGE" in message
