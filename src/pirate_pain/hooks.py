@@ -86,10 +86,9 @@ class ParameterCheckHook:
         used = {name for node in pipeline.nodes for name in node.inputs}
         if "params:train" in used or any(n.endswith("params:train") for n in used):
             TrainConfig.from_params(self._params.get("train", {}))
+        known = _flat(self._params)
         for name in used:
-            if name.startswith("params:") and name.removeprefix("params:") not in _flat(
-                self._params
-            ):
+            if name.startswith("params:") and name.removeprefix("params:") not in known:
                 raise UserInputError(
                     f"Parameter '{name.removeprefix('params:')}' is missing: add it to "
                     "conf/base/parameters_*.yml."

@@ -6,6 +6,8 @@ anything on test data.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from ..errors import UserInputError
@@ -43,13 +45,22 @@ def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
             )
 
 
-def artifact_probabilities(artifact: dict, sequences: dict) -> np.ndarray:
-    """(N, K) probabilities of one model artifact on a raw sequence set."""
+def artifact_probabilities(
+    artifact: dict, sequences: dict, prepared: dict | None = None
+) -> np.ndarray:
+    """(N, K) probabilities of one model artifact on a raw sequence set.
+
+    ``prepared`` caches model inputs by preprocessing, so ensemble members that share
+    one fitted transform (the usual case) check and transform the data once.
+    """
     preprocessing = artifact["preprocessing"]
-    check_columns_like_training(sequences, preprocessing)
+    key = json.dumps(preprocessing, sort_keys=True)
+    prepared = {} if prepared is None else prepared
+    if key not in prepared:
+        check_columns_like_training(sequences, preprocessing)
+        prepared[key] = apply_feature_transform(sequences, preprocessing)
     model, config = load_classifier(artifact)
-    model_input = apply_feature_transform(sequences, preprocessing)
-    return predict_proba(model, make_batches(model_input, config.window))
+    return predict_proba(model, make_batches(prepared[key], config.window))
 
 
 def vote(
@@ -82,8 +93,8 @@ def vote(
 def predict(predictor: dict, sequences: dict) -> tuple[np.ndarray, np.ndarray, list]:
     """Labels (N,), probabilities (N, K) and class names of a model or an ensemble."""
     if predictor.get("format") == ENSEMBLE_FORMAT:
-        members = predictor["members"]
-        probs = [artifact_probabilities(m, sequences) for m in members]
+        members, prepared = predictor["members"], {}
+        probs = [artifact_probabilities(m, sequences, prepared) for m in members]
         labels, mean = vote(probs, predictor["vote"], predictor["member_rank"])
         return labels, mean, members[0]["preprocessing"]["class_names"]
     probs = artifact_probabilities(predictor, sequences)
