@@ -51,9 +51,7 @@ def _file_hash(path: str, size: int, mtime_ns: int) -> str:
 def dataset_hash(catalog, name: str) -> str | None:
     """Content hash of the file a dataset loads now; None when it has no file."""
     try:
-        dataset = (
-            catalog.get(name) if hasattr(catalog, "get") else catalog._get_dataset(name)
-        )
+        dataset = catalog.get(name)
     except Exception:  # noqa: BLE001 - not in the catalog: a memory dataset
         return None
     path = None

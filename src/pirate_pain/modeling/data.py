@@ -1,15 +1,18 @@
-"""Row selection and concatenation of model-input dicts."""
+"""Row selection and concatenation of sequence sets and model-input dicts."""
 
 from __future__ import annotations
 
 import numpy as np
 
 PER_SAMPLE = ("x", "lengths", "static", "y", "sample_ids")
+# sequence sets (ingestion output) name their per-sample arrays differently
+PER_SEQUENCE = ("values", "lengths", "sample_ids", "categorical_values", "labels")
 
 
-def subset_model_input(data: dict, index: np.ndarray) -> dict:
-    """Rows ``index`` of the per-sample arrays; the rest unchanged."""
-    return {k: (v[index] if k in PER_SAMPLE else v) for k, v in data.items()}
+def select_rows(data: dict, index: np.ndarray) -> dict:
+    """Rows ``index`` of the per-sample arrays; shared metadata unchanged."""
+    rows = set(PER_SAMPLE) | set(PER_SEQUENCE)
+    return {k: (v[index] if k in rows else v) for k, v in data.items()}
 
 
 def concat_model_inputs(first: dict, second: dict) -> dict:

@@ -45,6 +45,19 @@ def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
             )
 
 
+def check_vote_rule(rule: str) -> None:
+    if rule not in VOTE_RULES:
+        raise UserInputError(
+            f"ensemble.vote is '{rule}': choose one of {', '.join(VOTE_RULES)}."
+        )
+
+
+def model_probabilities(artifact: dict, model_input: dict) -> np.ndarray:
+    """(N, K) probabilities of one model artifact on an already prepared model input."""
+    model, config = load_classifier(artifact)
+    return predict_proba(model, make_batches(model_input, config.window))
+
+
 def artifact_probabilities(
     artifact: dict, sequences: dict, prepared: dict | None = None
 ) -> np.ndarray:
@@ -59,8 +72,7 @@ def artifact_probabilities(
     if key not in prepared:
         check_columns_like_training(sequences, preprocessing)
         prepared[key] = apply_feature_transform(sequences, preprocessing)
-    model, config = load_classifier(artifact)
-    return predict_proba(model, make_batches(prepared[key], config.window))
+    return model_probabilities(artifact, prepared[key])
 
 
 def vote(
@@ -72,10 +84,7 @@ def vote(
     best-ranked member (``member_rank`` lists member indices, best first).
     ``soft``: argmax of the mean probabilities (a tie goes to the lower class index).
     """
-    if rule not in VOTE_RULES:
-        raise UserInputError(
-            f"ensemble.vote is '{rule}': choose one of {', '.join(VOTE_RULES)}."
-        )
+    check_vote_rule(rule)
     stacked = np.stack(member_probs)  # (M, N, K)
     mean = stacked.mean(0)
     if rule == "soft":

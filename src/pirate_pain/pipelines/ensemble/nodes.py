@@ -5,16 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import optuna
 import pandas as pd
 
-from ...baselines import BASELINES, minirocket_predict
+from ...baselines import check_baselines, minirocket_predict
 from ...errors import UserInputError
 from ...evaluation import classification_metrics
-from ...modeling.artifacts import load_classifier
-from ...modeling.config import TrainConfig, merge_overrides
+from ...modeling.artifacts import build_artifact
+from ...modeling.config import TrainConfig, merge_overrides, set_dotted
 from ...modeling.data import concat_model_inputs
-from ...modeling.predict import ENSEMBLE_FORMAT, VOTE_RULES, vote
-from ...modeling.training import make_batches, predict_proba
+from ...modeling.predict import (
+    ENSEMBLE_FORMAT,
+    VOTE_RULES,
+    check_vote_rule,
+    model_probabilities,
+    vote,
+)
+from ...modeling.training import fit
+from ...tuning import masked
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +69,6 @@ def train_study_members(
     Returns:
         ``{"models": [artifact, ...]}``, best trial first.
     """
-    import optuna
-
-    from ...modeling.artifacts import build_artifact
-    from ...modeling.config import set_dotted
-    from ...modeling.training import fit
-    from ...tuning import masked
-
     spec = ensemble_params.get("study_members") or {}
     name = spec.get("study_name") or tune_params["study_name"]
     try:
@@ -100,11 +101,7 @@ def train_study_members(
 
 def _score(artifacts: dict[str, dict], data: dict) -> dict[str, Any]:
     """Per-member probabilities on one model input."""
-    probs = {}
-    for name, artifact in artifacts.items():
-        model, config = load_classifier(artifact)
-        probs[name] = predict_proba(model, make_batches(data, config.window))
-    return probs
+    return {name: model_probabilities(a, data) for name, a in artifacts.items()}
 
 
 def _rows(
@@ -159,10 +156,8 @@ def combine_members(
         on validation and, with labels, test).
     """
     rule = ensemble_params.get("vote", "hard")
-    if rule not in VOTE_RULES:
-        raise UserInputError(
-            f"ensemble.vote is '{rule}': choose one of {', '.join(VOTE_RULES)}."
-        )
+    check_vote_rule(rule)
+    check_baselines(ensemble_params.get("baselines") or [], "ensemble.baselines")
     artifacts: dict[str, dict] = {}
     for name, model in zip(names, member_models):
         if isinstance(model, dict) and "models" in model:  # a list of fold models
@@ -188,15 +183,10 @@ def combine_members(
     rows = _rows("validation", val_probs, validation, rank, ordered)
     if (test["y"] >= 0).all() and len(test["y"]):
         baselines = {}
-        for baseline in ensemble_params.get("baselines") or []:
-            if baseline not in BASELINES:
-                raise UserInputError(
-                    f"ensemble.baselines has '{baseline}': choose from "
-                    f"{', '.join(BASELINES)}."
-                )
+        if ensemble_params.get("baselines"):  # minirocket, the one baseline there is
             pooled = concat_model_inputs(train, validation)
             predicted, _, _ = minirocket_predict(pooled, test, seed=1)
-            baselines[f"{baseline} (baseline)"] = predicted
+            baselines["minirocket (baseline)"] = predicted
         rows += _rows("test", _score(artifacts, test), test, rank, ordered, baselines)
     table = pd.DataFrame(rows)
     for _, row in table.iterrows():

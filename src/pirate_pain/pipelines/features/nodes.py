@@ -15,16 +15,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from ...errors import UserInputError
+from ...modeling.data import select_rows
 
 logger = logging.getLogger(__name__)
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-
-
-def subset_sequences(sequences: dict, index: np.ndarray) -> dict:
-    """Rows ``index`` of every per-sequence array; shared metadata unchanged."""
-    per_sequence = {"values", "lengths", "sample_ids", "categorical_values", "labels"}
-    return {k: (v[index] if k in per_sequence else v) for k, v in sequences.items()}
 
 
 def split_train_validation(
@@ -62,7 +57,7 @@ def split_train_validation(
     logger.info(
         "Split: %d training, %d validation sequences.", len(train_idx), len(val_idx)
     )
-    return subset_sequences(sequences, train_idx), subset_sequences(sequences, val_idx)
+    return select_rows(sequences, train_idx), select_rows(sequences, val_idx)
 
 
 def _valid_steps(sequences: dict) -> np.ndarray:

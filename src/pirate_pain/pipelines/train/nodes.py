@@ -14,9 +14,10 @@ from ...evaluation import (
     plot_confusion_matrix,
     plot_learning_curves,
 )
-from ...modeling.artifacts import build_artifact, load_classifier
+from ...modeling.artifacts import build_artifact
 from ...modeling.config import TrainConfig
-from ...modeling.data import concat_model_inputs, subset_model_input
+from ...modeling.data import concat_model_inputs, select_rows
+from ...modeling.predict import model_probabilities
 from ...modeling.training import fit, make_batches, predict_proba
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,9 @@ def cross_validate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
     models, per_fold = [], []
     for k, (fit_idx, held_idx) in enumerate(splitter.split(pooled["y"], pooled["y"])):
-        held = subset_model_input(pooled, held_idx)
+        held = select_rows(pooled, held_idx)
         fitted = fit(
-            subset_model_input(pooled, fit_idx),
+            select_rows(pooled, fit_idx),
             held,
             config,
             log_prefix=f"fold {k + 1}/{folds}: ",
@@ -124,8 +125,7 @@ def evaluate_model(
         The metrics (with the cross-validation summary when enabled) and the
         validation predictions.
     """
-    classifier, config = load_classifier(model)
-    probs = predict_proba(classifier, make_batches(validation, config.window))
+    probs = model_probabilities(model, validation)
     names = [str(c) for c in validation["class_names"]]
     metrics = classification_metrics(validation["y"], probs.argmax(1), names)
     metrics["best_epoch"] = model["best_epoch"]

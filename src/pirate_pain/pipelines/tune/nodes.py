@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from ...errors import UserInputError
 from ...modeling.config import TrainConfig, set_dotted
-from ...modeling.data import concat_model_inputs, subset_model_input
+from ...modeling.data import concat_model_inputs, select_rows
 from ...modeling.training import fit
 from ...tuning import (
     check_search_space,
@@ -66,8 +66,8 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
             splitter.split(pooled["y"], pooled["y"])
         ):
             result = fit(
-                subset_model_input(pooled, fit_idx),
-                subset_model_input(pooled, held_idx),
+                select_rows(pooled, fit_idx),
+                select_rows(pooled, held_idx),
                 config,
                 log_prefix=f"{prefix}fold {k + 1}: ",
             )
