@@ -10,6 +10,8 @@ from typing import Any
 from kedro.io import AbstractVersionedDataset
 from kedro.io.core import DatasetError, Version
 
+from ..errors import UserInputError
+
 
 class LocalFileDataset(AbstractVersionedDataset):
     """A file on the local disk; saves go to a temporary file, then a rename."""
@@ -39,6 +41,19 @@ class LocalFileDataset(AbstractVersionedDataset):
 
     def _load_path(self) -> Path:
         return Path(self._get_load_path())
+
+    def _existing_load_path(self) -> Path:
+        """The file to load; a missing one is a user error that says what to run."""
+        try:
+            path = self._load_path()
+        except DatasetError:  # versioned, and no version written yet
+            path = None
+        if path is None or not path.exists():
+            raise UserInputError(
+                f"{self._filepath} does not exist yet: run the pipeline that writes it "
+                "first (README, Pipelines)."
+            )
+        return path
 
     def _write_atomically(self, write, suffix: str = "") -> None:
         """Call ``write(tmp_path)`` and move the result into place in one rename."""

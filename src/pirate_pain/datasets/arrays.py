@@ -13,7 +13,7 @@ class NpzDataset(LocalFileDataset):
     """Saves ``dict[str, np.ndarray]``; strings are stored as unicode arrays."""
 
     def load(self) -> dict[str, np.ndarray]:
-        with np.load(self._load_path(), allow_pickle=False) as archive:
+        with np.load(self._existing_load_path(), allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
 
     def save(self, data: dict[str, np.ndarray]) -> None:

@@ -19,7 +19,7 @@ class TorchModelDataset(LocalFileDataset):
     """Saves a dict of plain values and tensors (see ``modeling.artifacts``)."""
 
     def load(self) -> dict[str, Any]:
-        path = self._load_path()
+        path = self._existing_load_path()
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same

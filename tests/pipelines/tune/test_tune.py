@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from pirate_pain.errors import UserInputError
+from pirate_pain.errors import UserInputError, find_user_error
 from pirate_pain.tuning import check_search_space
-from tests.conftest import TINY_TRAIN, make_project, run_pipeline
+from tests.conftest import TINY_TRAIN, kedro_cli, make_project, run_pipeline
 
 TINY_SPACE = {
     "optimizer.learning_rate": {
@@ -47,6 +47,14 @@ def _tune_params(**overrides) -> dict:
 
 @pytest.mark.slow
 def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
+    # workers only read the model inputs: without them, one clear sentence
+    with pytest.raises(Exception) as info:
+        run_pipeline(project, "tune", _tune_params())
+    assert "model_input_train.npz does not exist yet: run the pipeline" in str(
+        find_user_error(info.value)
+    )
+    run_pipeline(project, "ingestion", _tune_params())
+    run_pipeline(project, "features", _tune_params())
     run_pipeline(project, "tune", _tune_params())
     storage = f"sqlite:///{project}/data/06_models/optuna_studies.db"
     study = optuna.load_study(study_name="pirate_pain_bigru", storage=storage)
@@ -131,6 +139,8 @@ def _mysql_url() -> str:
 def mysql_project(tmp_path):
     url = _mysql_url()
     root = make_project(tmp_path / "project")
+    # model inputs are prepared once per machine; workers only read them
+    assert kedro_cli(root, "run", "--pipelines=ingestion,features").returncode == 0
     return root, url, f"test_{uuid.uuid4().hex[:10]}"
 
 
@@ -170,14 +180,6 @@ def _worker(root: Path, url: str, study: str, *params: str) -> subprocess.Popen:
 @pytest.mark.slow
 def test_two_workers_share_one_study(mysql_project):
     root, url, study_name = mysql_project
-    # one worker first prepares the data files, so both start their trials together
-    subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--pipelines=ingestion,features"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"},
-    )
     workers = [
         _worker(root, url, study_name, "tune.n_trials=3", "tune.fixed.epochs=2")
         for _ in range(2)

@@ -1,9 +1,12 @@
-"""Model inputs -> one worker's trials in the shared study -> best parameters."""
+"""Model inputs -> one worker's trials in the shared study -> best parameters.
+
+Workers only read the model inputs: prepare them once per machine
+(``kedro run --pipelines=ingestion,features``), so workers started together never
+write the same files.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
-from ..features import create_pipeline as features_pipeline
-from ..ingestion import create_pipeline as ingestion_pipeline
 from .nodes import run_study
 
 
@@ -28,4 +31,4 @@ def create_pipeline(**kwargs) -> Pipeline:
         name="run_study_node",
         tags=["tuning"],
     )
-    return ingestion_pipeline() + features_pipeline() + Pipeline([study])
+    return Pipeline([study])
