@@ -92,3 +92,59 @@ def test_padding_never_changes_the_result(head, bidirectional, conv):
     padded[0, 7:] = 100.0  # garbage after the true end
     batch = model(padded, torch.tensor([7, 12]), static)
     torch.testing.assert_close(batch[:1], alone, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("head", ["last", "mean", "attention"])
+@pytest.mark.parametrize("cell", ["gru", "none"])
+def test_batch_norm_conv_padding_never_changes_the_result(head, cell):
+    """Conv + masked batch norm, with or without a recurrent core, after training
+    steps on padded batches: padding neither moves the statistics nor the result."""
+    model = _model(
+        head=head,
+        cell=cell,
+        conv_channels=4,
+        conv_kernel_size=3,
+        conv_layers=2,
+        conv_batch_norm=True,
+    )
+    x, _, static = _inputs(batch=2, steps=12)
+    padded = x.clone()
+    padded[0, 7:] = 100.0
+    model.train()
+    model(padded, torch.tensor([7, 12]), static)  # updates the running statistics
+    model.eval()
+    alone = model(x[:1, :7], torch.tensor([7]), static[:1])
+    batch = model(padded, torch.tensor([7, 12]), static)
+    torch.testing.assert_close(batch[:1], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_masked_batch_norm_counts_true_steps_only():
+    model = _model(
+        cell="none", conv_channels=4, conv_kernel_size=1, conv_batch_norm=True
+    )
+    norm = model.conv.norms[0]
+    h = torch.randn(2, 4, 6)
+    keep = torch.ones(2, 1, 6)
+    keep[0, :, 3:] = 0
+    h_garbage = h.clone()
+    h_garbage[0, :, 3:] = 1e3
+    norm.train()
+    out = norm(h_garbage, keep)
+    true = torch.cat([h[0, :, :3], h[1]], dim=1)  # (C, 9) true steps
+    expected = (true - true.mean(1, keepdim=True)) / torch.sqrt(
+        true.var(1, unbiased=False, keepdim=True) + norm.eps
+    )
+    torch.testing.assert_close(out[1], expected[:, 3:], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(
+        norm.running_mean, 0.1 * true.mean(1), atol=1e-5, rtol=1e-4
+    )
+
+
+def test_convolutional_only_model():
+    model = _model(cell="none", conv_channels=7, conv_layers=3, head="mean")
+    assert model.rnn is None and model.classifier.in_features == 7
+    assert model(*_inputs()).shape == (4, 3)
+    with_norm = _model(
+        cell="none", conv_channels=7, conv_layers=3, conv_batch_norm=True
+    )
+    assert len(with_norm.conv.norms) == 3 and not _model(conv_channels=7).conv.norms

@@ -197,7 +197,7 @@ def test_cross_validation_keeps_fold_models():
     [
         (
             {"model": {"cell": "tcn"}},
-            "train.model.cell is 'tcn': choose one of rnn, lstm, gru.",
+            "train.model.cell is 'tcn': choose one of rnn, lstm, gru, none.",
         ),
         (
             {"model": {"hiden_size": 3}},
@@ -221,6 +221,10 @@ def test_cross_validation_keeps_fold_models():
         ),
         ({"epochs": "ten"}, "train.epochs is 'ten': use a whole number."),
         ({"model": {"conv_kernel_size": 4}}, "an odd number"),
+        (
+            {"model": {"cell": "none", "conv_channels": 0}},
+            "train.model.conv_channels is 0: it must be > 0 when model.cell is 'none'",
+        ),
         ({"cross_validation": {"folds": 1}}, "train.cross_validation.folds is 1"),
     ],
 )

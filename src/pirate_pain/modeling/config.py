@@ -15,7 +15,7 @@ from ..errors import UserInputError
 
 @dataclass
 class ModelConfig:
-    cell: str = "gru"  # rnn | lstm | gru
+    cell: str = "gru"  # rnn | lstm | gru | none (Conv1D layers only)
     hidden_size: int = 100
     num_layers: int = 3
     bidirectional: bool = True
@@ -23,6 +23,7 @@ class ModelConfig:
     conv_channels: int = 0  # 0: no Conv1D front end
     conv_kernel_size: int = 5  # odd, so padding keeps the time length
     conv_layers: int = 1
+    conv_batch_norm: bool = False  # batch norm after each conv (true steps only)
     head: str = "last"  # last | mean | attention
     attention_size: int = 64
     static_embedding_dim: int = 0  # 0: categorical features enter one-hot
@@ -99,7 +100,7 @@ class TrainConfig:
 
 
 CHOICES = {
-    "model.cell": ("rnn", "lstm", "gru"),
+    "model.cell": ("rnn", "lstm", "gru", "none"),
     "model.head": ("last", "mean", "attention"),
     "scheduler.name": ("none", "cosine", "plateau", "onecycle"),
     "sampling.method": ("none", "weighted_sampler", "replicate"),
@@ -182,6 +183,12 @@ def validate(config: TrainConfig, prefix: str = "train") -> None:
         "an odd number >= 1",
     )
     _check(m.conv_layers >= 1, f"{p}.model.conv_layers", m.conv_layers, "at least 1")
+    _check(
+        m.cell != "none" or m.conv_channels > 0,
+        f"{p}.model.conv_channels",
+        m.conv_channels,
+        "> 0 when model.cell is 'none' (a model needs a Conv1D or recurrent core)",
+    )
     _check(m.attention_size >= 1, f"{p}.model.attention_size", m.attention_size, ">= 1")
     _check(
         m.static_embedding_dim >= 0,

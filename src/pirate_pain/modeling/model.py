@@ -2,8 +2,9 @@
 
 input (B, T, F) + per-sequence categoricals (B, S)
   -> categoricals broadcast to every step        (B, T, F + E)
-  -> optional Conv1D front end                   (B, T, C)
+  -> optional Conv1D front end (+ batch norm)    (B, T, C)
   -> RNN / LSTM / GRU, uni- or bidirectional     (B, T, H * D)
+     (cell "none": no recurrent core, a fully convolutional network)
   -> head: last state, masked mean or attention  (B, H * D)
   -> dropout + linear                            (B, K)
 Padded steps never reach the result: packed sequences in the recurrent core,
@@ -56,14 +57,37 @@ class StaticFeatures(nn.Module):
         return torch.cat(parts, dim=1)
 
 
-class ConvFrontEnd(nn.Module):
-    """Stacked Conv1D + ReLU over time; 'same' padding keeps T.
+class MaskedBatchNorm(nn.BatchNorm1d):
+    """BatchNorm1d whose batch statistics count only the true (unpadded) steps."""
 
-    Padded steps are zeroed before every layer, so a ragged sequence sees the
-    same zeros past its end as it would alone.
+    def forward(self, h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        if not self.training:  # running statistics: no step depends on another
+            return super().forward(h)
+        count = keep.sum().clamp(min=2)
+        mean = (h * keep).sum(dim=(0, 2)) / count  # (C,)
+        var = (((h - mean[None, :, None]) ** 2) * keep).sum(dim=(0, 2)) / count
+        with torch.no_grad():
+            m = self.momentum
+            self.running_mean.mul_(1 - m).add_(m * mean)
+            self.running_var.mul_(1 - m).add_(m * var * count / (count - 1))
+            self.num_batches_tracked += 1
+        scale = self.weight / torch.sqrt(var + self.eps)
+        return (h - mean[None, :, None]) * scale[None, :, None] + self.bias[
+            None, :, None
+        ]
+
+
+class ConvFrontEnd(nn.Module):
+    """Stacked Conv1D (+ batch norm) + ReLU over time; 'same' padding keeps T.
+
+    Padded steps are zeroed before every layer and left out of the batch
+    statistics, so a ragged sequence sees the same zeros past its end as it
+    would alone.
     """
 
-    def __init__(self, in_dim: int, channels: int, kernel: int, layers: int) -> None:
+    def __init__(
+        self, in_dim: int, channels: int, kernel: int, layers: int, batch_norm: bool
+    ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(
             nn.Conv1d(
@@ -71,13 +95,19 @@ class ConvFrontEnd(nn.Module):
             )
             for i in range(layers)
         )
+        self.norms = nn.ModuleList(
+            MaskedBatchNorm(channels) for _ in range(layers if batch_norm else 0)
+        )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         keep = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
         h = x.transpose(1, 2)  # (B, F, T)
-        for conv in self.layers:
-            h = torch.relu(conv(h * keep))  # (B, C, T)
-        return h.transpose(1, 2)  # (B, T, C)
+        for i, conv in enumerate(self.layers):
+            h = conv(h * keep)  # (B, C, T)
+            if self.norms:
+                h = self.norms[i](h, keep)
+            h = torch.relu(h)
+        return (h * keep).transpose(1, 2)  # (B, T, C)
 
 
 class AttentionPooling(nn.Module):
@@ -97,7 +127,7 @@ class AttentionPooling(nn.Module):
 
 
 class SequenceClassifier(nn.Module):
-    """Recurrent classifier; see the module docstring for the data flow."""
+    """Sequence classifier; see the module docstring for the data flow."""
 
     def __init__(self, config: ModelConfig, shape: ModelShape) -> None:
         super().__init__()
@@ -113,17 +143,21 @@ class SequenceClassifier(nn.Module):
                 config.conv_channels,
                 config.conv_kernel_size,
                 config.conv_layers,
+                config.conv_batch_norm,
             )
             in_dim = config.conv_channels
-        self.rnn = CELLS[config.cell](
-            input_size=in_dim,
-            hidden_size=config.hidden_size,
-            num_layers=config.num_layers,
-            bidirectional=config.bidirectional,
-            dropout=config.dropout if config.num_layers > 1 else 0.0,
-            batch_first=True,
-        )
-        out_dim = config.hidden_size * (2 if config.bidirectional else 1)
+        self.rnn = None
+        out_dim = in_dim
+        if config.cell != "none":
+            self.rnn = CELLS[config.cell](
+                input_size=in_dim,
+                hidden_size=config.hidden_size,
+                num_layers=config.num_layers,
+                bidirectional=config.bidirectional,
+                dropout=config.dropout if config.num_layers > 1 else 0.0,
+                batch_first=True,
+            )
+            out_dim = config.hidden_size * (2 if config.bidirectional else 1)
         self.attention = (
             AttentionPooling(out_dim, config.attention_size)
             if config.head == "attention"
@@ -146,7 +180,9 @@ class SequenceClassifier(nn.Module):
         if self.conv is not None:
             x = self.conv(x, mask)  # (B, T, C)
         ragged = bool((lengths < steps).any())
-        if ragged:
+        if self.rnn is None:  # fully convolutional: pool the conv features
+            outputs = x
+        elif ragged:
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
@@ -156,7 +192,10 @@ class SequenceClassifier(nn.Module):
             )
         else:
             outputs, hidden = self.rnn(x)  # (B, T, H * D)
-        if self.config.head == "last":
+        if self.rnn is None and self.config.head == "last":
+            last = (lengths - 1).clamp(min=0)
+            pooled = outputs[torch.arange(batch), last]  # (B, C)
+        elif self.config.head == "last":
             h_n = hidden[0] if isinstance(hidden, tuple) else hidden  # (L * D, B, H)
             if self.config.bidirectional:
                 pooled = torch.cat([h_n[-2], h_n[-1]], dim=1)  # (B, 2H)

@@ -97,7 +97,7 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
     )
     assert bad_choice.returncode == 1
     assert bad_choice.stderr.strip().splitlines()[-1] == (
-        "Error: train.model.cell is 'tcn': choose one of rnn, lstm, gru."
+        "Error: train.model.cell is 'tcn': choose one of rnn, lstm, gru, none."
     )
 
     before = sorted(
