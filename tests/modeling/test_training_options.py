@@ -7,10 +7,16 @@ import pytest
 import torch
 
 from pirate_pain.errors import UserInputError
-from pirate_pain.modeling.config import LossConfig, TrainConfig, WindowConfig
+from pirate_pain.modeling.config import (
+    AugmentationConfig,
+    LossConfig,
+    TrainConfig,
+    WindowConfig,
+)
 from pirate_pain.modeling.losses import SequenceLoss, class_weights, weight_penalty
 from pirate_pain.modeling.training import (
     _epoch_order,
+    augment,
     fit,
     make_batches,
     predict_proba,
@@ -226,6 +232,10 @@ def test_cross_validation_keeps_fold_models():
             "train.model.conv_channels is 0: it must be > 0 when model.cell is 'none'",
         ),
         ({"cross_validation": {"folds": 1}}, "train.cross_validation.folds is 1"),
+        (
+            {"augmentation": {"jitter_std": -0.1}},
+            "train.augmentation.jitter_std is -0.1: it must be >= 0.",
+        ),
     ],
 )
 def test_invalid_parameters_are_named(params, message):
@@ -237,3 +247,18 @@ def test_invalid_parameters_are_named(params, message):
 def test_class_weight_list_must_match_classes():
     with pytest.raises(UserInputError, match="give one per class \\(3\\)"):
         fit(_data(), None, _config(loss={"class_weights": [1.0, 2.0]}))
+
+
+def test_augmentation_touches_true_steps_only_and_is_seeded():
+    x = torch.ones(2, 6, 3)
+    x[0, 4:] = 0
+    lengths = torch.tensor([4, 6])
+    generator = torch.Generator().manual_seed(0)
+    config = AugmentationConfig(jitter_std=0.1, scale_std=0.2)
+    out = augment(x, lengths, config, generator)
+    assert torch.all(out[0, 4:] == 0)  # padding stays zero
+    assert not torch.allclose(out[:, :4], x[:, :4])
+    assert augment(x, lengths, AugmentationConfig(), generator) is x  # off
+    augmented = _strip_time(_history(augmentation={"jitter_std": 0.3}))
+    assert augmented != _strip_time(_history())
+    assert augmented == _strip_time(_history(augmentation={"jitter_std": 0.3}))

@@ -66,6 +66,14 @@ class WindowConfig:
 
 
 @dataclass
+class AugmentationConfig:
+    """Training batches only; padded steps stay zero."""
+
+    jitter_std: float = 0.0  # Gaussian noise added to every true step
+    scale_std: float = 0.0  # per-sequence, per-channel factor ~ N(1, scale_std)
+
+
+@dataclass
 class CrossValidationConfig:
     folds: int = 0  # 0: off; k >= 2: stratified k-fold on train + validation
 
@@ -85,6 +93,7 @@ class TrainConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
     cross_validation: CrossValidationConfig = field(
         default_factory=CrossValidationConfig
     )
@@ -228,6 +237,9 @@ def validate(config: TrainConfig, prefix: str = "train") -> None:
         "in [0, 1)",
     )
     _check(lo.focal_gamma >= 0, f"{p}.loss.focal_gamma", lo.focal_gamma, ">= 0")
+    for name in ("jitter_std", "scale_std"):
+        value = getattr(config.augmentation, name)
+        _check(value >= 0, f"{p}.augmentation.{name}", value, ">= 0")
     w = config.window
     _check(w.length >= 0, f"{p}.window.length", w.length, ">= 0")
     _check(w.stride >= 0, f"{p}.window.stride", w.stride, ">= 0")

@@ -16,7 +16,7 @@ from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
 
 from ..errors import UserInputError
-from .config import TrainConfig, WindowConfig, check_against_data
+from .config import AugmentationConfig, TrainConfig, WindowConfig, check_against_data
 from .losses import SequenceLoss, class_weights, weight_penalty
 from .model import ModelShape, SequenceClassifier
 
@@ -127,6 +127,22 @@ def _epoch_order(
             parts.append(members.repeat(reps)[:target])
     order = torch.cat(parts)
     return order[torch.randperm(len(order), generator=generator)]
+
+
+def augment(
+    x: torch.Tensor,
+    lengths: torch.Tensor,
+    config: AugmentationConfig,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Jitter and per-channel scaling of a training batch, true steps only."""
+    if config.jitter_std <= 0 and config.scale_std <= 0:
+        return x
+    batch, steps, width = x.shape
+    keep = (torch.arange(steps)[None, :] < lengths[:, None]).unsqueeze(-1)
+    scale = 1 + config.scale_std * torch.randn(batch, 1, width, generator=generator)
+    noise = config.jitter_std * torch.randn(x.shape, generator=generator)
+    return (x * scale + noise) * keep
 
 
 def predict_proba(
@@ -260,6 +276,7 @@ def _fit(
             x, lengths, static, y = train_batches.take(
                 order[start : start + config.batch_size]
             )
+            x = augment(x, lengths, config.augmentation, generator)
             optimizer.zero_grad(set_to_none=True)
             loss = criterion(model(x, lengths, static), y)
             loss = loss + weight_penalty(
