@@ -13,6 +13,7 @@ from pirate_pain.modeling.config import (
     TrainConfig,
     WindowConfig,
 )
+from pirate_pain.modeling.data import concat_model_inputs
 from pirate_pain.modeling.losses import SequenceLoss, class_weights, weight_penalty
 from pirate_pain.modeling.training import (
     _epoch_order,
@@ -262,3 +263,21 @@ def test_augmentation_touches_true_steps_only_and_is_seeded():
     augmented = _strip_time(_history(augmentation={"jitter_std": 0.3}))
     assert augmented != _strip_time(_history())
     assert augmented == _strip_time(_history(augmentation={"jitter_std": 0.3}))
+
+
+def test_fit_on_validation_trains_on_both_splits_for_all_epochs():
+    train, validation = _data(), _data(seed=1)
+    config = _config(epochs=3, patience=1, fit_on_validation=True)
+    result = fit(train, validation, config)
+    assert len(result.history) == 3 and result.best_epoch == 3
+    assert "val_macro_f1" not in result.history[0]
+    pooled = fit(concat_model_inputs(train, validation), None, config)
+    assert _strip_time(result.history) == _strip_time(pooled.history)
+    assert _strip_time(result.history) != _strip_time(fit(train, None, config).history)
+
+
+def test_fold_models_hold_out_even_with_fit_on_validation():
+    params = {**BASE, "fit_on_validation": True, "cross_validation": {"folds": 2}}
+    models, summary = cross_validate(_data(), _data(seed=1), {}, params)
+    assert summary["enabled"] and len(summary["folds"]) == 2
+    assert all(not m["train_config"]["fit_on_validation"] for m in models["models"])

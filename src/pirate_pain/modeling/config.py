@@ -84,6 +84,9 @@ class TrainConfig:
     epochs: int = 40
     batch_size: int = 64
     patience: int = 8  # early stopping on validation macro F1
+    # true: fit on train + validation for all epochs, no early stopping (k-fold
+    # and tuning trials still hold out); validation scores are then in-sample
+    fit_on_validation: bool = False
     gradient_clip: float = 1.0  # max gradient norm; 0: off
     torch_threads: int = 0  # 0: leave torch's default
     progress_bar: bool = True  # on a terminal; plain log lines otherwise

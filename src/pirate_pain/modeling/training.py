@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from ..errors import UserInputError
 from .config import AugmentationConfig, TrainConfig, WindowConfig, check_against_data
+from .data import concat_model_inputs
 from .losses import SequenceLoss, class_weights, weight_penalty
 from .model import ModelShape, SequenceClassifier
 
@@ -210,7 +211,18 @@ def fit(
 
     Returns:
         The model with the best validation weights restored, and its history.
+        With ``config.fit_on_validation`` the validation split joins the training
+        data and the model of the last epoch is returned.
     """
+    if config.fit_on_validation and validation is not None:
+        train, validation = concat_model_inputs(train, validation), None
+        logger.info(
+            "%sfitting on train + validation (%d sequences) for %d epochs, "
+            "no early stopping",
+            log_prefix,
+            len(train["y"]),
+            config.epochs,
+        )
     shape = model_shape(train)
     check_against_data(config, shape.n_classes)
     with torch_threads(config.torch_threads):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,8 @@ def cross_validate(
     Returns:
         ``{"models": [artifact, ...]}`` (empty when off) and the fold summary.
     """
-    config = TrainConfig.from_params(params)
+    # fold models always early-stop on their held-out fold
+    config = replace(TrainConfig.from_params(params), fit_on_validation=False)
     folds = config.cross_validation.folds
     if folds < 2:
         return {"models": []}, {"enabled": False}
@@ -129,6 +131,12 @@ def evaluate_model(
     names = [str(c) for c in validation["class_names"]]
     metrics = classification_metrics(validation["y"], probs.argmax(1), names)
     metrics["best_epoch"] = model["best_epoch"]
+    if model["train_config"].get("fit_on_validation"):
+        metrics["validation_in_training"] = True  # in-sample scores
+        logger.warning(
+            "train.fit_on_validation is true: the validation split was trained on, "
+            "so its scores below are in-sample."
+        )
     if cv_summary.get("enabled"):
         metrics["cross_validation"] = cv_summary
     logger.info(

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,11 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
             raise
 
     def train_and_score(trial: optuna.Trial) -> float:
-        config = TrainConfig.from_params(suggest(trial, space, base))
+        # trials always score held-out data
+        config = replace(
+            TrainConfig.from_params(suggest(trial, space, base)),
+            fit_on_validation=False,
+        )
         prefix = f"trial {trial.number}: "
         if folds < 2:
 
