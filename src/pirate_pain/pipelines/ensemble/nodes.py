@@ -171,6 +171,15 @@ def combine_members(
             "parameters_ensemble.yml (ensemble.members)."
         )
     ordered = list(artifacts)
+    in_sample = [
+        n for n in ordered if artifacts[n]["train_config"].get("fit_on_validation")
+    ]
+    if in_sample:
+        logger.warning(
+            "Members fitted on the validation split (train.fit_on_validation): %s; "
+            "their validation scores, and so the hard-vote tie order, are in-sample.",
+            ", ".join(in_sample),
+        )
     val_probs = _score(artifacts, validation)
     val_f1 = {
         n: classification_metrics(

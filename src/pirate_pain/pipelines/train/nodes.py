@@ -40,11 +40,14 @@ def train_model(
     """
     config = TrainConfig.from_params(params)
     fitted = fit(train, validation, config)
-    logger.info(
-        "Best epoch %d, validation macro F1 %.4f",
-        fitted.best_epoch,
-        fitted.best_val_macro_f1 or float("nan"),
-    )
+    if fitted.best_val_macro_f1 is None:
+        logger.info("Trained %d epochs, no early stopping", fitted.best_epoch)
+    else:
+        logger.info(
+            "Best epoch %d, validation macro F1 %.4f",
+            fitted.best_epoch,
+            fitted.best_val_macro_f1,
+        )
     return build_artifact(fitted, config, feature_transform), fitted.history
 
 
