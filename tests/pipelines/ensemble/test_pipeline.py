@@ -19,6 +19,18 @@ TINY_ENSEMBLE = {
         "members": {
             "gru": {"seeds": [1, 2], "overrides": {}},
             "lstm": {"seeds": [1], "overrides": {"model": {"cell": "lstm"}}},
+            "fcn": {  # convolutional only, batch norm buffers, fit on validation
+                "seeds": [1],
+                "overrides": {
+                    "fit_on_validation": True,
+                    "model": {
+                        "cell": "none",
+                        "conv_channels": 4,
+                        "conv_batch_norm": True,
+                        "head": "mean",
+                    },
+                },
+            },
         },
     }
 }
@@ -46,13 +58,14 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
         "gru_seed1",
         "gru_seed2",
         "lstm_seed1",
+        "fcn_seed1",
         "ensemble (hard vote)",
         "ensemble (soft vote)",
     }
     assert set(table["model"]) == expected
     assert set(table["split"]) == {"validation", "test"}  # synthetic test has labels
     assert table["macro_f1"].between(0, 1).all()
-    for member in ("gru_seed1", "gru_seed2", "lstm_seed1"):
+    for member in ("gru_seed1", "gru_seed2", "lstm_seed1", "fcn_seed1"):
         assert any(
             (root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir()
         )
