@@ -274,3 +274,95 @@ def test_unreachable_storage_is_one_sentence_without_the_password():
         "The tuning storage mysql+pymysql://tuner:***@127.0.0.1:1"
     )
     assert "s3cret" not in message and "PIRATE_PAIN_OPTUNA_STORAGE" in message
+
+
+@pytest.mark.mysql
+@pytest.mark.slow
+def test_worker_survives_killed_database_connections(mysql_project):
+    """The server drops the worker's connections mid-study (``KILL CONNECTION``, as a
+    restart or a network cut does): the worker reconnects and runs its other trials;
+    a trial whose write was cut is recorded FAIL with the storage error as reason."""
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    root, url, study_name = mysql_project
+    worker = _worker(
+        root,
+        url,
+        study_name,
+        "tune.n_trials=8",
+        "tune.fixed.epochs=3",
+        "tune.heartbeat_interval=1",
+    )
+    parts = make_url(url)
+    admin = pymysql.connect(
+        host=parts.host,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        database=parts.database,
+        autocommit=True,
+    )
+    storage = optuna.storages.RDBStorage(url)
+    killed, complete_at_kill, deadline = 0, None, time.time() + 180
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT CONNECTION_ID()")
+        own = cursor.fetchone()[0]
+        while not killed and time.time() < deadline and worker.poll() is None:
+            time.sleep(0.5)
+            try:
+                study = optuna.load_study(study_name=study_name, storage=storage)
+            except KeyError:
+                continue
+            done = study.get_trials(states=[optuna.trial.TrialState.COMPLETE])
+            if not done:
+                continue
+            storage.engine.dispose()  # the checker's own connections close first
+            cursor.execute(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> %s",
+                (parts.database, own),
+            )
+            complete_at_kill = len(done)
+            for (connection_id,) in cursor.fetchall():
+                try:
+                    cursor.execute(f"KILL CONNECTION {int(connection_id)}")
+                    killed += 1
+                except pymysql.err.OperationalError:
+                    pass  # already gone
+    admin.close()
+    out, _ = worker.communicate(timeout=300)
+    assert killed >= 1, "no worker connection was open to kill"
+    assert worker.returncode == 0, out[-3000:]
+    trials = optuna.load_study(study_name=study_name, storage=url).trials
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    failed = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    assert len(trials) >= 8
+    assert all(t.state.is_finished() for t in trials)  # none left RUNNING
+    assert len(complete) > complete_at_kill  # trials completed after the cut
+    assert all(
+        "Storage" in t.user_attrs.get("fail_reason", "")
+        or "Operational" in t.user_attrs.get("fail_reason", "")
+        for t in failed
+    )
+
+
+def test_storage_that_stays_away_ends_in_one_sentence(tmp_path, monkeypatch):
+    """Lost connections are retried, but not forever: after ``connection_retries``
+    losses with no trial finishing, the worker stops with one sentence."""
+    from pirate_pain.pipelines.tune import nodes
+    from tests.modeling.test_training_options import _data
+
+    calls = []
+
+    def lost(*args, **kwargs):
+        calls.append(1)
+        raise optuna.exceptions.StorageInternalError("server has gone away")
+
+    monkeypatch.setattr(optuna.Study, "optimize", lost)
+    monkeypatch.setattr(nodes.time, "sleep", lambda _s: None)
+    params = _tune_params(study_name="gone", connection_retries=2)["tune"]
+    url = f"sqlite:///{tmp_path}/study.db"
+    with pytest.raises(UserInputError, match="Lost the tuning storage sqlite") as info:
+        nodes.run_study(_data(), _data(seed=1), url, TINY_TRAIN, params)
+    assert "3 times without a trial finishing" in str(info.value)
+    assert len(calls) == 3

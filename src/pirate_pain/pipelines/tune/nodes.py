@@ -135,7 +135,8 @@ def run_study(
     )
     objective = _objective(train, validation, base_params, params)
     n_trials, timeout = params.get("n_trials"), params.get("timeout")
-    started, finished = time.monotonic(), []
+    started, finished, lost = time.monotonic(), [], []
+    retries = params.get("connection_retries", 3)
     while n_trials is None or len(finished) < n_trials:
         remaining = None if timeout is None else timeout - (time.monotonic() - started)
         if remaining is not None and remaining <= 0:
@@ -150,7 +151,15 @@ def run_study(
                 show_progress_bar=False,
             )
             break
-        except OperationalError as exc:  # a lost connection is retried, not fatal
+        except (OperationalError, optuna.exceptions.StorageInternalError) as exc:
+            # a lost connection is retried; a server that stays away is an error
+            lost = [n for n in lost if n == len(finished)] + [len(finished)]
+            if len(lost) > retries:
+                raise UserInputError(
+                    f"Lost the tuning storage {masked(storage_url)} {len(lost)} times "
+                    "without a trial finishing in between: check that the database "
+                    "server is up and rerun (finished trials are kept)."
+                ) from exc
             logger.warning(
                 "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
             )
