@@ -33,6 +33,11 @@ class ModelShape:
     static_cardinalities: list[int] = field(default_factory=list)
 
 
+def step_mask(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """(B, T) boolean mask of the true (unpadded) steps."""
+    return torch.arange(steps, device=lengths.device)[None, :] < lengths[:, None]
+
+
 class StaticFeatures(nn.Module):
     """Per-sequence categorical codes -> a vector: embeddings or one-hot."""
 
@@ -174,9 +179,7 @@ class SequenceClassifier(nn.Module):
         if self.static.cardinalities:
             extra = self.static(static).unsqueeze(1).expand(batch, steps, -1)
             x = torch.cat([x, extra], dim=2)  # (B, T, F + E)
-        mask = (
-            torch.arange(steps, device=x.device)[None, :] < lengths[:, None]
-        )  # (B, T)
+        mask = step_mask(lengths, steps)  # (B, T)
         if self.conv is not None:
             x = self.conv(x, mask)  # (B, T, C)
         ragged = bool((lengths < steps).any())

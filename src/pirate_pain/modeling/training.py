@@ -19,7 +19,7 @@ from ..errors import UserInputError
 from .config import AugmentationConfig, TrainConfig, WindowConfig, check_against_data
 from .data import concat_model_inputs
 from .losses import SequenceLoss, class_weights, weight_penalty
-from .model import ModelShape, SequenceClassifier
+from .model import ModelShape, SequenceClassifier, step_mask
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def augment(
     if config.jitter_std <= 0 and config.scale_std <= 0:
         return x
     batch, steps, width = x.shape
-    keep = (torch.arange(steps)[None, :] < lengths[:, None]).unsqueeze(-1)
+    keep = step_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
     scale = 1 + config.scale_std * torch.randn(batch, 1, width, generator=generator)
     noise = config.jitter_std * torch.randn(x.shape, generator=generator)
     return (x * scale + noise) * keep

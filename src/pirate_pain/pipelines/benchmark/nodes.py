@@ -26,8 +26,9 @@ def benchmark_models(
 ) -> pd.DataFrame:
     """Train every configured model (each seed) and the baselines; score on test.
 
-    Recurrent models early-stop on the validation split carved from the official
-    train split; baselines fit on train + validation. Both see the same data.
+    Models early-stop on the validation split carved from the official train
+    split (or, with ``fit_on_validation``, fit on both); baselines fit on train +
+    validation. All see the same data.
 
     Args:
         train: Model input of the training split.

@@ -153,10 +153,11 @@ def run_study(
             break
         except (OperationalError, optuna.exceptions.StorageInternalError) as exc:
             # a lost connection is retried; a server that stays away is an error
-            lost = [n for n in lost if n == len(finished)] + [len(finished)]
-            if len(lost) > retries:
+            lost.append(len(finished))  # losses at one count: no trial in between
+            in_a_row = lost.count(len(finished))
+            if in_a_row > retries:
                 raise UserInputError(
-                    f"Lost the tuning storage {masked(storage_url)} {len(lost)} times "
+                    f"Lost the tuning storage {masked(storage_url)} {in_a_row} times "
                     "without a trial finishing in between: check that the database "
                     "server is up and rerun (finished trials are kept)."
                 ) from exc
