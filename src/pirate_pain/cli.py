@@ -1,12 +1,15 @@
-"""Project CLI: ``kedro run`` with one-sentence errors for problems users can fix."""
+"""Project CLI: ``kedro run`` with one-sentence errors for problems users can fix,
+and ``kedro rerun``, which takes the same configuration options."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 import click
 from kedro.framework.cli.project import run as kedro_run
+from kedro.utils import load_obj
 
 from .errors import UserInputError, find_user_error
 
@@ -44,6 +47,9 @@ cli.add_command(
     )
 )
 
+# the very options of `kedro run`, so both commands parse them alike
+_RUN_OPTIONS = {p.name: p for p in kedro_run.params}
+
 
 @cli.command("rerun")
 @click.option(
@@ -53,18 +59,27 @@ cli.add_command(
     show_default=True,
     help="Registered pipeline to bring up to date.",
 )
-@click.option("--env", "-e", default=None, help="Kedro configuration environment.")
 @click.option("--dry-run", is_flag=True, help="Only say which nodes would run and why.")
-def rerun(pipeline_name: str, env: str | None, dry_run: bool) -> None:
-    """Run only the nodes whose code, parameters or inputs changed, and all downstream."""
-    from pathlib import Path
+def rerun(pipeline_name: str, dry_run: bool, **options) -> None:
+    """Run only the nodes whose code, parameters or inputs changed, and all downstream.
 
+    Takes ``--env``, ``--params``, ``--conf-source``, ``--runner`` and ``--async`` as
+    ``kedro run`` does.
+    """
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
 
     from . import fingerprints
 
-    with _clear_errors(), KedroSession.create(env=env) as session:
+    runner = load_obj(options["runner"] or "SequentialRunner", "kedro.runner")
+    with (
+        _clear_errors(),
+        KedroSession.create(
+            env=options["env"],
+            conf_source=options["conf_source"],
+            runtime_params=options["params"],
+        ) as session,
+    ):
         context = session.load_context()
         if pipeline_name not in pipelines:
             raise UserInputError(
@@ -74,7 +89,7 @@ def rerun(pipeline_name: str, env: str | None, dry_run: bool) -> None:
         to_run, reasons = fingerprints.changed_nodes(
             pipelines[pipeline_name],
             context.catalog,
-            context.params,
+            context.config_loader["parameters"],
             Path(context.project_path),
         )
         if not to_run:
@@ -87,4 +102,12 @@ def rerun(pipeline_name: str, env: str | None, dry_run: bool) -> None:
             click.echo(f"downstream: {', '.join(downstream)}")
         if dry_run:
             return
-        session.run(pipeline_names=[pipeline_name], node_names=to_run)
+        session.run(
+            pipeline_names=[pipeline_name],
+            node_names=to_run,
+            runner=runner(is_async=options["is_async"]),
+        )
+
+
+for _name in ("runner", "is_async", "env", "conf_source", "params"):
+    rerun.params.append(_RUN_OPTIONS[_name])

@@ -1,8 +1,12 @@
 """Node fingerprints for change-aware reruns (``kedro rerun``).
 
-A node's fingerprint is the hash of its code, of each parameter block it reads and
-of the content of each dataset it loads (the version loaded, for versioned ones).
-The hook records it after every successful node run; ``kedro rerun`` runs the nodes
+A node's fingerprint is the hash of the project code it runs, of each parameter
+block it reads and of the content of each dataset it loads (the version loaded, for
+versioned ones). The code is the node function, the functions and classes of its own
+module it calls, and every project module those reach through their imports (so an
+edit of ``modeling/model.py`` changes the training node, an edit of the report nodes
+does not). The hook records fingerprints after every successful node run (and, for
+runners that skip node hooks, after the whole run); ``kedro rerun`` runs the nodes
 whose fingerprint differs, and everything downstream of them.
 """
 
@@ -13,6 +17,8 @@ import hashlib
 import inspect
 import json
 import os
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +31,87 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+PROJECT = __name__.split(".")[0]
+PLAIN_VALUES = (str, int, float, bool, tuple, list, dict, frozenset, bytes)
+
+
 def code_hash(func) -> str:
-    """Hash of a node function's source (through ``functools.partial``)."""
+    """Hash of the project code a node function runs (see the module docstring)."""
+    bound = ""
     while isinstance(func, functools.partial):
+        bound += repr(sorted(func.keywords.items())) + repr(func.args)
         func = func.func
+    sources: dict[str, str] = {"bound": bound}
+    _visit_function(func, sources, set())
+    return _sha(json.dumps(sources, sort_keys=True).encode())
+
+
+def _in_project(obj: Any) -> bool:
+    name = obj.__name__ if isinstance(obj, types.ModuleType) else obj.__module__
+    return isinstance(name, str) and name.split(".")[0] == PROJECT
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _visit_function(func, sources: dict[str, str], seen: set[str]) -> None:
+    """The function's source, same-module callees, and other modules it reaches."""
+    key = f"{func.__module__}.{func.__qualname__}"
+    if key in seen:
+        return
+    seen.add(key)
     try:
-        return _sha(inspect.getsource(func).encode())
+        sources[key] = inspect.getsource(func)
     except (OSError, TypeError):
-        return _sha(repr(func).encode())
+        sources[key] = repr(func)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return
+    for name in _global_names(code):
+        obj = func.__globals__.get(name)
+        if isinstance(obj, PLAIN_VALUES):  # a module constant, e.g. a style sheet
+            sources[f"{func.__module__}.{name}"] = repr(obj)
+            continue
+        if obj is None or not _reachable(obj):
+            continue
+        if isinstance(obj, types.ModuleType):
+            _visit_module(obj, sources, seen)
+        elif obj.__module__ == func.__module__ and inspect.isfunction(obj):
+            _visit_function(obj, sources, seen)
+        else:
+            _visit_module(sys.modules[obj.__module__], sources, seen)
+
+
+def _reachable(obj: Any) -> bool:
+    if isinstance(obj, types.ModuleType):
+        return _in_project(obj)
+    if inspect.isfunction(obj) or inspect.isclass(obj):
+        return _in_project(obj)
+    return False
+
+
+def _visit_module(module: types.ModuleType, sources: dict[str, str], seen) -> None:
+    """A project module's whole file and every project module it imports from."""
+    if module.__name__ in seen:
+        return
+    seen.add(module.__name__)
+    path = getattr(module, "__file__", None)
+    sources[module.__name__] = Path(path).read_text() if path else ""
+    for value in list(vars(module).values()):
+        if isinstance(value, types.ModuleType) and _in_project(value):
+            _visit_module(value, sources, seen)
+        elif _reachable(value) and value.__module__ in sys.modules:
+            _visit_module(sys.modules[value.__module__], sources, seen)
 
 
 def value_hash(value: Any) -> str:
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
     return _sha(json.dumps(value, sort_keys=True, default=str).encode())
 
 

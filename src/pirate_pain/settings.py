@@ -3,22 +3,23 @@
 import os
 import warnings
 
-from kedro.config import OmegaConfigLoader
-
-from pirate_pain.hooks import DataSourceHook, FingerprintHook, ParameterCheckHook
+from pirate_pain.configuration import ProjectConfigLoader
+from pirate_pain.hooks import ConfigurationHook, DataSourceHook, FingerprintHook
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
 # already run torch's OpenMP thread pool can hang.
 os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 
-HOOKS = (DataSourceHook(), ParameterCheckHook(), FingerprintHook())
+HOOKS = (ConfigurationHook(), DataSourceHook(), FingerprintHook())
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+# pipelines are shaped by the run's resolved configuration (see configuration.py)
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    # an environment's globals.yml overrides single keys; parameter blocks are replaced
-    "merge_strategy": {"globals": "soft"},
+    # an environment holds only what it changes: keys are deep-merged into base
+    # (lists are replaced whole)
+    "merge_strategy": {"globals": "soft", "parameters": "soft"},
 }
 
 # Library notices that say nothing to a user of this project.

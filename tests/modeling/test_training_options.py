@@ -180,22 +180,23 @@ def test_ragged_sequences_train_and_predict_untruncated():
     result = fit(data, data, _config())
     probs = predict_proba(result.model, make_batches(data, WindowConfig()))
     assert probs.shape == (30, 3)
+    full = int(np.flatnonzero(data["lengths"] == data["x"].shape[1])[0])
     longer = dict(data)
     longer["x"] = data["x"].copy()
-    longer["x"][0, -1] += 50.0  # the last real step of a full-length sequence
-    if data["lengths"][0] == 10:
-        changed = predict_proba(result.model, make_batches(longer, WindowConfig()))
-        assert not np.allclose(changed[0], probs[0])
+    longer["x"][full, -1] += 50.0  # the last real step of a full-length sequence
+    changed = predict_proba(result.model, make_batches(longer, WindowConfig()))
+    assert not np.allclose(changed[full], probs[full])  # the last step is read
+    assert np.allclose(np.delete(changed, full, 0), np.delete(probs, full, 0))
 
 
 def test_cross_validation_keeps_fold_models():
-    params = {**BASE, "cross_validation": {"folds": 3}}
+    params = _config(cross_validation={"folds": 3})
     models, summary = cross_validate(_data(), _data(seed=1), {"kept": []}, params)
     assert len(models["models"]) == 3 and len(summary["folds"]) == 3
     f1s = [f["macro_f1"] for f in summary["folds"]]
     assert summary["macro_f1_mean"] == pytest.approx(np.mean(f1s))
     assert summary["macro_f1_std"] == pytest.approx(np.std(f1s))
-    off, disabled = cross_validate(_data(), _data(seed=1), {}, BASE)
+    off, disabled = cross_validate(_data(), _data(seed=1), {}, _config())
     assert off == {"models": []} and disabled == {"enabled": False}
 
 
@@ -212,30 +213,37 @@ def test_cross_validation_keeps_fold_models():
         ),
         (
             {"model": {"dropout": 1.5}},
-            "train.model.dropout is 1.5: it must be in [0, 1).",
+            "train.model.dropout is 1.5: input should be less than 1.",
         ),
         (
             {"scheduler": {"name": "step"}},
-            "choose one of none, cosine, plateau, onecycle.",
+            "train.scheduler.name is 'step': choose one of none, cosine, plateau, "
+            "onecycle.",
         ),
         (
             {"sampling": {"method": "smote"}},
-            "choose one of none, weighted_sampler, replicate",
+            "train.sampling.method is 'smote': choose one of none, weighted_sampler, "
+            "replicate.",
         ),
         (
             {"loss": {"class_weights": "balanced"}},
-            "choose one of none, inverse, effective",
+            "train.loss.class_weights is 'balanced': choose one of none, inverse, "
+            "effective",
         ),
-        ({"epochs": "ten"}, "train.epochs is 'ten': use a whole number."),
+        (
+            {"epochs": "ten"},
+            "train.epochs is 'ten': input should be a valid integer",
+        ),
         ({"model": {"conv_kernel_size": 4}}, "an odd number"),
         (
             {"model": {"cell": "none", "conv_channels": 0}},
-            "train.model.conv_channels is 0: it must be > 0 when model.cell is 'none'",
+            "train.model.conv_channels is 0: use > 0 when model.cell is 'none'",
         ),
         ({"cross_validation": {"folds": 1}}, "train.cross_validation.folds is 1"),
         (
             {"augmentation": {"jitter_std": -0.1}},
-            "train.augmentation.jitter_std is -0.1: it must be >= 0.",
+            "train.augmentation.jitter_std is -0.1: input should be greater than or "
+            "equal to 0.",
         ),
     ],
 )
@@ -278,6 +286,7 @@ def test_fit_on_validation_trains_on_both_splits_for_all_epochs():
 
 def test_fold_models_hold_out_even_with_fit_on_validation():
     params = {**BASE, "fit_on_validation": True, "cross_validation": {"folds": 2}}
-    models, summary = cross_validate(_data(), _data(seed=1), {}, params)
+    config = TrainConfig.from_params(params)
+    models, summary = cross_validate(_data(), _data(seed=1), {}, config)
     assert summary["enabled"] and len(summary["folds"]) == 2
     assert all(not m["train_config"]["fit_on_validation"] for m in models["models"])

@@ -7,6 +7,7 @@ import http.server
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -84,3 +85,65 @@ def test_built_site_renders_train_pipeline(tmp_path):
     ):
         assert node in drawn, f"{node} is not drawn in the flowchart"
     assert shot.stat().st_size > 10_000
+
+
+def _wait_for_json(url: str, seconds: float = 120) -> str:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+@pytest.mark.slow
+def test_viz_shows_the_members_of_the_chosen_environment(tmp_path):
+    root = make_project(tmp_path / "project")
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+    # `kedro viz build` reads KEDRO_ENV
+    build = subprocess.run(
+        [sys.executable, "-m", "kedro", "viz", "build"],
+        cwd=root,
+        env={**env, "KEDRO_ENV": "japanese_vowels"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    built = (root / "build" / "api" / "pipelines" / "ensemble").read_text()
+    assert "fcn_seed1" in built and "conv_lstm_seed3" in built
+    assert "bigru_seed1" not in built
+
+    # `kedro viz run --env=...` (a real server on a free local port)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kedro",
+            "viz",
+            "run",
+            "--env=japanese_vowels",
+            "--no-browser",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        served = _wait_for_json(f"http://127.0.0.1:{port}/api/pipelines/ensemble")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "fcn_seed2" in served and "bigru_seed1" not in served

@@ -1,32 +1,28 @@
-"""A read-only view of another dataset that loads None while it does not exist.
+"""CSV and JSON datasets that load ``None`` while no file (version) exists yet.
 
-The run report uses it for outputs of pipelines that may not have run yet
-(ensemble, tuning, benchmark).
+Outputs of pipelines that may not have run (ensemble, tuning, benchmark) are read by
+the run report through these very datasets, so kedro-viz shows the report fed by the
+pipelines that write them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets.json import JSONDataset
+from kedro_datasets.pandas import CSVDataset
 
 
-class OptionalDataset(AbstractDataset[None, Any]):
-    def __init__(self, dataset: dict[str, Any], metadata: dict[str, Any] | None = None):
-        self._inner = AbstractDataset.from_config("optional_inner", dict(dataset))
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"dataset": str(self._inner)}
-
+class _LoadsNoneWhenMissing:
     def load(self) -> Any:
-        try:
-            return self._inner.load() if self._inner.exists() else None
-        except DatasetError:
+        if not self.exists():
             return None
+        return super().load()
 
-    def save(self, data: Any) -> None:
-        raise DatasetError("An optional report input is read-only.")
 
-    def _exists(self) -> bool:
-        return True
+class OptionalCSVDataset(_LoadsNoneWhenMissing, CSVDataset):
+    """``pandas.CSVDataset`` that loads ``None`` before its first save."""
+
+
+class OptionalJSONDataset(_LoadsNoneWhenMissing, JSONDataset):
+    """``json.JSONDataset`` that loads ``None`` before its first save."""

@@ -1,259 +1,241 @@
-"""Training configuration built from ``parameters_train.yml`` and checked at start.
+"""Typed training configuration: the ``train`` block of ``parameters_train.yml``.
 
-Every knob has a default and a short comment; ``TrainConfig.from_params`` refuses
-unknown keys, unknown choices and out-of-range values with one sentence.
+Every knob has its type, default, allowed values and a short comment here, once.
+Kedro validates a node's ``params:train`` input against ``TrainConfig`` before the
+run; ``TrainConfig.from_params`` does the same for blocks built at run time
+(ensemble members, benchmark models, tuning trials) and turns pydantic's report into
+one sentence. ``merge`` is the one override rule: a deep merge, lists replaced.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import asdict, dataclass, field
-from typing import Any, get_type_hints
+import difflib
+from typing import Annotated, Any, Literal
+
+from omegaconf import OmegaConf
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from ..errors import UserInputError
 
+NonNegative = Annotated[float, Field(ge=0)]
 
-@dataclass
-class ModelConfig:
-    cell: str = "gru"  # rnn | lstm | gru | none (Conv1D layers only)
-    hidden_size: int = 100
-    num_layers: int = 3
+
+class _Block(BaseModel):
+    """Unknown keys are errors; values are checked again when assigned."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, validate_default=True
+    )
+
+
+class ModelConfig(_Block):
+    cell: Literal["rnn", "lstm", "gru", "none"] = "gru"  # none: Conv1D layers only
+    hidden_size: int = Field(100, ge=1)
+    num_layers: int = Field(3, ge=1)
     bidirectional: bool = True
-    dropout: float = 0.2  # between recurrent layers and before the classifier
-    conv_channels: int = 0  # 0: no Conv1D front end
-    conv_kernel_size: int = 5  # odd, so padding keeps the time length
-    conv_layers: int = 1
+    dropout: float = Field(0.2, ge=0, lt=1)  # between layers, before the classifier
+    conv_channels: int = Field(0, ge=0)  # 0: no Conv1D front end
+    conv_kernel_size: int = Field(5, ge=1)  # odd, so padding keeps the time length
+    conv_layers: int = Field(1, ge=1)
     conv_batch_norm: bool = False  # batch norm after each conv (true steps only)
-    head: str = "last"  # last | mean | attention
-    attention_size: int = 64
-    static_embedding_dim: int = 0  # 0: categorical features enter one-hot
+    head: Literal["last", "mean", "attention"] = "last"
+    attention_size: int = Field(64, ge=1)
+    static_embedding_dim: int = Field(0, ge=0)  # 0: categorical features one-hot
+
+    @field_validator("conv_kernel_size")
+    @classmethod
+    def _odd(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError("use an odd number, so padding keeps the time length")
+        return value
+
+    @field_validator("conv_channels")
+    @classmethod
+    def _has_core(cls, value: int, info: ValidationInfo) -> int:
+        if value == 0 and info.data.get("cell") == "none":
+            raise ValueError(
+                "use > 0 when model.cell is 'none' (a model needs a Conv1D or "
+                "recurrent core)"
+            )
+        return value
 
 
-@dataclass
-class OptimizerConfig:
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-2  # AdamW's decoupled decay
-    l1: float = 0.0  # explicit penalties on weight matrices, added to the loss
-    l2: float = 0.0
+class OptimizerConfig(_Block):
+    learning_rate: float = Field(1e-3, gt=0)
+    weight_decay: NonNegative = 1e-2  # AdamW's decoupled decay
+    l1: NonNegative = 0.0  # explicit penalties on weight matrices, added to the loss
+    l2: NonNegative = 0.0
 
 
-@dataclass
-class SchedulerConfig:
-    name: str = "none"  # none | cosine | plateau | onecycle
-    plateau_factor: float = 0.5
-    plateau_patience: int = 3
-    min_lr: float = 1e-5
+class SchedulerConfig(_Block):
+    name: Literal["none", "cosine", "plateau", "onecycle"] = "none"
+    plateau_factor: float = Field(0.5, gt=0, lt=1)
+    plateau_patience: int = Field(3, ge=0)
+    min_lr: NonNegative = 1e-5
 
 
-@dataclass
-class LossConfig:
-    class_weights: Any = "inverse"  # none | inverse | effective | [w0, w1, ...]
-    effective_beta: float = 0.999  # for "effective number of samples" weights
-    label_smoothing: float = 0.0
-    focal_gamma: float = 0.0  # 0: plain cross entropy
-    focal_alpha: list[float] | None = None  # per-class factors of the focal loss
+WEIGHT_CHOICES = ("none", "inverse", "effective")
 
 
-@dataclass
-class SamplingConfig:
-    method: str = "none"  # none | weighted_sampler | replicate
+class LossConfig(_Block):
+    class_weights: str | list[float] = "inverse"  # none | inverse | effective | list
+    effective_beta: float = Field(0.999, gt=0, lt=1)  # "effective number" weights
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    focal_gamma: NonNegative = 0.0  # 0: plain cross entropy
+    focal_alpha: list[NonNegative] | None = None  # per-class factors of focal loss
+
+    @field_validator("class_weights")
+    @classmethod
+    def _weights(cls, value: str | list[float]) -> str | list[float]:
+        if isinstance(value, str) and value not in WEIGHT_CHOICES:
+            raise ValueError(
+                f"choose one of {', '.join(WEIGHT_CHOICES)} or a list of weights"
+            )
+        if isinstance(value, list) and any(w < 0 for w in value):
+            raise ValueError("give per-class weights >= 0")
+        return value
 
 
-@dataclass
-class WindowConfig:
-    length: int = 0  # 0: whole sequences
-    stride: int = 0  # 0: same as length
+class SamplingConfig(_Block):
+    method: Literal["none", "weighted_sampler", "replicate"] = "none"
 
 
-@dataclass
-class AugmentationConfig:
+class WindowConfig(_Block):
+    length: int = Field(0, ge=0)  # 0: whole sequences
+    stride: int = Field(0, ge=0)  # 0: same as length
+
+
+class AugmentationConfig(_Block):
     """Training batches only; padded steps stay zero."""
 
-    jitter_std: float = 0.0  # Gaussian noise added to every true step
-    scale_std: float = 0.0  # per-sequence, per-channel factor ~ N(1, scale_std)
+    jitter_std: NonNegative = 0.0  # Gaussian noise added to every true step
+    scale_std: NonNegative = 0.0  # per-sequence, per-channel factor ~ N(1, scale_std)
 
 
-@dataclass
-class CrossValidationConfig:
-    folds: int = 0  # 0: off; k >= 2: stratified k-fold on train + validation
+class CrossValidationConfig(_Block):
+    folds: int = Field(0, ge=0)  # 0: off; k >= 2: stratified k-fold
+
+    @field_validator("folds")
+    @classmethod
+    def _not_one(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("use 0 (off) or at least 2")
+        return value
 
 
-@dataclass
-class TrainConfig:
+class TrainConfig(_Block):
     seed: int = 42
-    epochs: int = 40
-    batch_size: int = 64
-    patience: int = 8  # early stopping on validation macro F1
+    epochs: int = Field(40, ge=1)
+    batch_size: int = Field(64, ge=1)
+    patience: int = Field(8, ge=1)  # early stopping on validation macro F1
     # true: fit on train + validation for all epochs, no early stopping (k-fold
     # and tuning trials still hold out); validation scores are then in-sample
     fit_on_validation: bool = False
-    gradient_clip: float = 1.0  # max gradient norm; 0: off
-    torch_threads: int = 0  # 0: leave torch's default
+    gradient_clip: NonNegative = 1.0  # max gradient norm; 0: off
+    torch_threads: int = Field(0, ge=0)  # 0: leave torch's default
     progress_bar: bool = True  # on a terminal; plain log lines otherwise
-    model: ModelConfig = field(default_factory=ModelConfig)
-    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
-    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-    sampling: SamplingConfig = field(default_factory=SamplingConfig)
-    window: WindowConfig = field(default_factory=WindowConfig)
-    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
-    cross_validation: CrossValidationConfig = field(
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    loss: LossConfig = Field(default_factory=LossConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    window: WindowConfig = Field(default_factory=WindowConfig)
+    augmentation: AugmentationConfig = Field(default_factory=AugmentationConfig)
+    cross_validation: CrossValidationConfig = Field(
         default_factory=CrossValidationConfig
     )
 
     @classmethod
-    def from_params(cls, params: dict[str, Any], prefix: str = "train") -> TrainConfig:
-        config = _build(cls, params or {}, prefix)
-        validate(config, prefix)
-        return config
+    def from_params(cls, params: Any, prefix: str = "train") -> TrainConfig:
+        """A checked config from a mapping (or a config, returned as it is)."""
+        if isinstance(params, TrainConfig):
+            return params
+        return checked(cls, params or {}, prefix)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump(mode="json")
+
+    def with_overrides(self, overrides: Any, prefix: str = "train") -> TrainConfig:
+        """This config with ``overrides`` deep-merged in (``merge``), checked."""
+        return TrainConfig.from_params(merge(self.to_dict(), overrides), prefix)
 
 
-CHOICES = {
-    "model.cell": ("rnn", "lstm", "gru", "none"),
-    "model.head": ("last", "mean", "attention"),
-    "scheduler.name": ("none", "cosine", "plateau", "onecycle"),
-    "sampling.method": ("none", "weighted_sampler", "replicate"),
-}
-WEIGHT_CHOICES = ("none", "inverse", "effective")
+def merge(base: Any, overrides: Any) -> dict[str, Any]:
+    """The one override rule: OmegaConf's deep merge, lists replaced whole."""
+    if hasattr(base, "model_dump"):
+        base = base.model_dump(mode="json")
+    if hasattr(overrides, "model_dump"):
+        overrides = overrides.model_dump(mode="json")
+    merged = OmegaConf.merge(OmegaConf.create(base or {}), OmegaConf.create(overrides))
+    return OmegaConf.to_container(merged)
 
 
-def _build(cls, values: dict[str, Any], prefix: str):
-    if not isinstance(values, dict):
-        raise UserInputError(f"{prefix} must be a mapping of parameters.")
-    hints = get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise UserInputError(
-            f"{prefix}.{unknown[0]} is not a known parameter: use one of "
-            f"{', '.join(sorted(known))}."
+def dotted_to_nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """``{"model.cell": "gru"}`` -> ``{"model": {"cell": "gru"}}``."""
+    nested: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = nested
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return nested
+
+
+def checked(model: type[BaseModel], values: Any, prefix: str) -> Any:
+    """``model(**values)``, or one sentence naming the first bad dotted key."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise UserInputError(describe(exc, model, prefix)) from None
+
+
+def describe(exc: ValidationError, model: type[BaseModel], prefix: str) -> str:
+    """One sentence for the first error of a pydantic report."""
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"] if not str(part).startswith("function")]
+    # unions report each branch (e.g. 'literal[...]', 'list[...]'): keep real keys
+    loc = [p for p in loc if "[" not in p]
+    where = ".".join([prefix, *loc]) if loc else prefix
+    value = error.get("input")
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(model, loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1)
+        hint = f"did you mean '{close[0]}' " if close else ""
+        return (
+            f"{where} is not a known parameter: {hint}(known here: "
+            f"{', '.join(sorted(known))})."
         )
-    kwargs = {}
-    for name, value in values.items():
-        hint = hints[name]
-        if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, value, f"{prefix}.{name}")
-        else:
-            kwargs[name] = _coerce(value, hint, f"{prefix}.{name}")
-    return cls(**kwargs)
+    if error["type"] == "missing":
+        return f"{where} is missing: add it."
+    if error["type"] == "literal_error":
+        choices = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
+        return f"{where} is {value!r}: choose one of {choices}."
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{where} is {value!r}: {message[0].lower()}{message[1:]}."
 
 
-def _coerce(value: Any, hint: Any, where: str) -> Any:
-    """Check a scalar against its declared type (ints are fine where floats are)."""
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise UserInputError(f"{where} is {value!r}: use true or false.")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise UserInputError(f"{where} is {value!r}: use a whole number.")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise UserInputError(f"{where} is {value!r}: use a number.")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise UserInputError(f"{where} is {value!r}: use a text value.")
-        return value
-    return value
-
-
-def _check(ok: bool, where: str, value: Any, rule: str) -> None:
-    if not ok:
-        raise UserInputError(f"{where} is {value!r}: it must be {rule}.")
-
-
-def validate(config: TrainConfig, prefix: str = "train") -> None:
-    """Refuse unknown choices and out-of-range values, naming the parameter."""
-    for path, choices in CHOICES.items():
-        section, name = path.split(".")
-        value = getattr(getattr(config, section), name)
-        if value not in choices:
-            raise UserInputError(
-                f"{prefix}.{path} is {value!r}: choose one of {', '.join(choices)}."
-            )
-    m, o, lo = config.model, config.optimizer, config.loss
-    p = prefix
-    _check(config.epochs >= 1, f"{p}.epochs", config.epochs, "at least 1")
-    _check(config.batch_size >= 1, f"{p}.batch_size", config.batch_size, "at least 1")
-    _check(config.patience >= 1, f"{p}.patience", config.patience, "at least 1")
-    _check(
-        config.gradient_clip >= 0, f"{p}.gradient_clip", config.gradient_clip, ">= 0"
-    )
-    _check(m.hidden_size >= 1, f"{p}.model.hidden_size", m.hidden_size, "at least 1")
-    _check(m.num_layers >= 1, f"{p}.model.num_layers", m.num_layers, "at least 1")
-    _check(0 <= m.dropout < 1, f"{p}.model.dropout", m.dropout, "in [0, 1)")
-    _check(m.conv_channels >= 0, f"{p}.model.conv_channels", m.conv_channels, ">= 0")
-    _check(
-        m.conv_kernel_size >= 1 and m.conv_kernel_size % 2 == 1,
-        f"{p}.model.conv_kernel_size",
-        m.conv_kernel_size,
-        "an odd number >= 1",
-    )
-    _check(m.conv_layers >= 1, f"{p}.model.conv_layers", m.conv_layers, "at least 1")
-    _check(
-        m.cell != "none" or m.conv_channels > 0,
-        f"{p}.model.conv_channels",
-        m.conv_channels,
-        "> 0 when model.cell is 'none' (a model needs a Conv1D or recurrent core)",
-    )
-    _check(m.attention_size >= 1, f"{p}.model.attention_size", m.attention_size, ">= 1")
-    _check(
-        m.static_embedding_dim >= 0,
-        f"{p}.model.static_embedding_dim",
-        m.static_embedding_dim,
-        ">= 0",
-    )
-    _check(o.learning_rate > 0, f"{p}.optimizer.learning_rate", o.learning_rate, "> 0")
-    for name in ("weight_decay", "l1", "l2"):
-        value = getattr(o, name)
-        _check(value >= 0, f"{p}.optimizer.{name}", value, ">= 0")
-    weights = lo.class_weights
-    if isinstance(weights, str):
-        if weights not in WEIGHT_CHOICES:
-            raise UserInputError(
-                f"{p}.loss.class_weights is {weights!r}: choose one of "
-                f"{', '.join(WEIGHT_CHOICES)} or give a list of per-class weights."
-            )
-    elif not (
-        isinstance(weights, list | tuple)
-        and all(isinstance(w, int | float) and w >= 0 for w in weights)
-    ):
-        raise UserInputError(
-            f"{p}.loss.class_weights is {weights!r}: choose one of "
-            f"{', '.join(WEIGHT_CHOICES)} or give a list of per-class weights >= 0."
-        )
-    _check(
-        0 < lo.effective_beta < 1,
-        f"{p}.loss.effective_beta",
-        lo.effective_beta,
-        "in (0, 1)",
-    )
-    _check(
-        0 <= lo.label_smoothing < 1,
-        f"{p}.loss.label_smoothing",
-        lo.label_smoothing,
-        "in [0, 1)",
-    )
-    _check(lo.focal_gamma >= 0, f"{p}.loss.focal_gamma", lo.focal_gamma, ">= 0")
-    for name in ("jitter_std", "scale_std"):
-        value = getattr(config.augmentation, name)
-        _check(value >= 0, f"{p}.augmentation.{name}", value, ">= 0")
-    w = config.window
-    _check(w.length >= 0, f"{p}.window.length", w.length, ">= 0")
-    _check(w.stride >= 0, f"{p}.window.stride", w.stride, ">= 0")
-    folds = config.cross_validation.folds
-    _check(folds == 0 or folds >= 2, f"{p}.cross_validation.folds", folds, "0 or >= 2")
+def _known_keys(model: type[BaseModel], path: list[str]) -> list[str]:
+    for key in path:
+        field = model.model_fields.get(key)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
 
 
 def check_against_data(config: TrainConfig, n_classes: int, prefix: str = "train"):
     """Checks that need the data: per-class lists must match the class count."""
     weights = config.loss.class_weights
-    if isinstance(weights, list | tuple) and len(weights) != n_classes:
+    if isinstance(weights, list) and len(weights) != n_classes:
         raise UserInputError(
             f"{prefix}.loss.class_weights has {len(weights)} values: give one per class "
             f"({n_classes})."
@@ -264,22 +246,3 @@ def check_against_data(config: TrainConfig, n_classes: int, prefix: str = "train
             f"{prefix}.loss.focal_alpha has {len(alpha)} values: give one per class "
             f"({n_classes}) or null."
         )
-
-
-def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overrides`` into a copy of ``base`` (used by tune and ensemble)."""
-    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
-    for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_overrides(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def set_dotted(params: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    """Copy of ``params`` with ``a.b.c`` set to ``value``."""
-    head, *rest = dotted.split(".")
-    if not rest:
-        return {**params, head: value}
-    return {**params, head: set_dotted(params.get(head) or {}, ".".join(rest), value)}

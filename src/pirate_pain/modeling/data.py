@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+from sklearn.model_selection import StratifiedKFold
 
 PER_SAMPLE = ("x", "lengths", "static", "y", "sample_ids")
 # sequence sets (ingestion output) name their per-sample arrays differently
@@ -29,3 +32,17 @@ def concat_model_inputs(first: dict, second: dict) -> dict:
             a, b = padded(a), padded(b)
         merged[key] = np.concatenate([a, b])
     return merged
+
+
+def stratified_folds(
+    train: dict, validation: dict, folds: int, seed: int
+) -> Iterator[tuple[dict, dict]]:
+    """The one k-fold routine: stratified folds of train + validation pooled.
+
+    Yields:
+        ``(fit_part, held_out_part)`` model inputs, one pair per fold.
+    """
+    pooled = concat_model_inputs(train, validation)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fit_idx, held_idx in splitter.split(pooled["y"], pooled["y"]):
+        yield select_rows(pooled, fit_idx), select_rows(pooled, held_idx)

@@ -11,8 +11,8 @@ import json
 import numpy as np
 
 from ..errors import UserInputError
-from ..pipelines.features.nodes import apply_feature_transform
 from .artifacts import load_classifier
+from .preprocessing import apply_feature_transform
 from .training import make_batches, predict_proba
 
 ENSEMBLE_FORMAT = "pirate_pain.ensemble/1"

@@ -35,10 +35,9 @@ def test_unknown_benchmark_is_named(tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_pipeline_table(project):
-    benchmark = {"seeds": [1, 2], "models": {"gru": {}}, "baselines": ["minirocket"]}
-    # conf/local replaces the whole block (runtime --params would merge into it)
+    benchmark = {"seeds": [1, 2], "models": ["gru"], "baselines": ["minirocket"]}
     with open(project / "conf/local/parameters_benchmark.yml", "w") as handle:
-        yaml.safe_dump({"benchmark": benchmark}, handle)
+        yaml.safe_dump({"benchmark": benchmark, "candidates": {"gru": {}}}, handle)
     run_pipeline(project, "benchmark", {"train": TINY_TRAIN})
     folder = project / "data/08_reporting/benchmark_table.csv"
     table = pd.read_csv(sorted(folder.glob("*/*"))[-1])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pirate_pain.errors import UserInputError
+from pirate_pain.modeling.preprocessing import apply_feature_transform
 from pirate_pain.pipelines.features.nodes import (
-    apply_feature_transform,
     fit_feature_transform,
     split_train_validation,
 )
@@ -73,8 +73,13 @@ def test_n_limbs_merge(labelled, features_params):
 
 
 def test_scaling_group_without_match_is_refused(labelled, features_params):
-    params = {**features_params, "scaling_groups": {"typo": {"columns": ["jiont_.*"]}}}
-    with pytest.raises(UserInputError, match="features.scaling_groups.typo matches no"):
+    params = {
+        **features_params,
+        "scaling_groups": [{"name": "typo", "columns": ["jiont_.*"]}],
+    }
+    with pytest.raises(
+        UserInputError, match="features.scaling_groups 'typo' matches no"
+    ):
         fit_feature_transform(labelled, params)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pirate_pain.datasets import TorchModelDataset
+from pirate_pain.errors import find_user_error
 from tests.conftest import TINY_TRAIN, kedro_cli, make_project, nodes_ran, run_pipeline
 
 
@@ -21,7 +23,9 @@ def test_train_pipeline_end_to_end(project):
     run_pipeline(project, "train", {"train": TINY_TRAIN})
     reporting = project / "data" / "08_reporting"
     metrics = json.loads(_latest(reporting / "validation_metrics.json").read_text())
-    assert 0.0 <= metrics["macro_f1"] <= 1.0
+    matrix = np.asarray(metrics["confusion_matrix"]["matrix"])
+    f1 = 2 * np.diag(matrix) / np.maximum(matrix.sum(0) + matrix.sum(1), 1)
+    assert metrics["macro_f1"] == pytest.approx(f1.mean())  # agrees with its matrix
     assert set(metrics["per_class"]) == {"no_pain", "low_pain", "high_pain"}
     matrix = metrics["confusion_matrix"]["matrix"]
     assert sum(map(sum, matrix)) == 12  # 20 % of 60 sequences
@@ -59,6 +63,20 @@ def test_train_pipeline_end_to_end(project):
     assert len(versions) == 2
     again = json.loads(versions[-1].read_text())
     assert again == metrics
+
+    # Retraining alone leaves metrics of the earlier model: the report refuses to mix
+    run_pipeline(
+        project,
+        "train",
+        {"train": {**TINY_TRAIN, "epochs": 3}},
+        node_names=["train_model_node"],
+    )
+    with pytest.raises(Exception) as info:
+        run_pipeline(project, "report")
+    message = str(find_user_error(info.value))
+    new_model = json.loads(_latest(reporting / "training_history.json").read_text())
+    assert f"validation_metrics describes model {metrics['model_id']}" in message
+    assert f"training_history describes model {new_model[0]['model_id']}" in message
 
 
 @pytest.mark.slow

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from pirate_pain.errors import UserInputError, find_user_error
-from pirate_pain.tuning import check_search_space
+from pirate_pain.modeling.config import TrainConfig, checked
+from pirate_pain.parameters import TuneParams, check_search_space
 from tests.conftest import TINY_TRAIN, kedro_cli, make_project, run_pipeline
 
 TINY_SPACE = {
@@ -43,6 +44,12 @@ def _tune_params(**overrides) -> dict:
         },
         "train": TINY_TRAIN,
     }
+
+
+def _typed(tune: dict) -> tuple[TrainConfig, TuneParams]:
+    """The train and tune blocks as a run hands them to the node."""
+    tune = {"study_name": "study", "search_space": TINY_SPACE, **tune}
+    return TrainConfig.from_params(TINY_TRAIN), checked(TuneParams, tune, "tune")
 
 
 @pytest.mark.slow
@@ -79,42 +86,75 @@ def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
 
     # the 2 best trials of the study join an ensemble as members
     ensemble = {
-        "ensemble": {
-            "vote": "soft",
-            "members": {"gru": {"seeds": [1]}},
-            "study_members": {"k": 2},
-        }
+        "vote": "soft",
+        "members": ["bigru"],
+        "study_members": {"k": 2},
     }
-    with open(project / "conf/base/parameters_ensemble.yml", "w") as handle:
-        yaml.safe_dump(ensemble, handle)
-    run_pipeline(project, "ensemble", _tune_params())
+    run_pipeline(project, "ensemble", {**_tune_params(), "ensemble": ensemble})
     table = sorted((project / "data/08_reporting/ensemble_comparison.csv").glob("*/*"))
     models = set(pd.read_csv(table[-1])["model"])
-    assert {"gru_seed1", "trial_1", "trial_2", "ensemble (soft vote)"} <= models
+    assert {"bigru_seed1", "trial_1", "trial_2", "ensemble (soft vote)"} <= models
 
 
 @pytest.mark.parametrize(
     "space, message",
     [
-        ({}, "tune.search_space is empty"),
-        ({"model.cell": {"type": "choice", "choices": ["gru"]}}, "type is 'choice'"),
+        ({}, "tune.search_space is {}: dictionary should have at least 1 item"),
+        (
+            {"model.cell": {"type": "choice", "choices": ["gru"]}},
+            "tune.search_space.model.cell.type is 'choice': choose one of float, int",
+        ),
         (
             {"model.dropout": {"type": "float", "low": 0.5, "high": 0.1}},
             "low 0.5 >= high",
         ),
         (
             {"model.cell": {"type": "categorical", "choices": ["tcn"]}},
-            "train.model.cell is 'tcn'",
+            "tune.search_space.model.cell is 'tcn'",
         ),
         (
             {"model.hidden": {"type": "int", "low": 1, "high": 4}},
-            "train.model.hidden is not a known parameter",
+            "tune.search_space.model.hidden is not a known parameter",
+        ),
+        (
+            {"model.dropout": {"type": "float", "low": 0.0, "high": 0.5}},
+            "tune.fixed.epochs is 0",
         ),
     ],
 )
 def test_invalid_search_space(space, message):
+    fixed = {"epochs": 0} if "fixed" in message else {}
     with pytest.raises(UserInputError, match=message.replace("(", "\\(")):
-        check_search_space(space, {})
+        tune = checked(
+            TuneParams,
+            {"study_name": "s", "search_space": space, "fixed": fixed},
+            "tune",
+        )
+        check_search_space(TrainConfig(), tune)
+
+
+def test_one_merge_rule_for_fixed_trials_and_written_block():
+    from pirate_pain.parameters import trial_config
+
+    tune = checked(
+        TuneParams,
+        {
+            "study_name": "s",
+            "fixed": {"epochs": 3, "model": {"num_layers": 1}},
+            "search_space": {
+                "model.hidden_size": {"type": "int", "low": 8, "high": 16}
+            },
+        },
+        "tune",
+    )
+    config = trial_config(TrainConfig(), tune, {"model.hidden_size": 12})
+    # fixed and suggested values deep-merge: sibling keys of model stay as they were
+    assert (config.epochs, config.model.num_layers, config.model.hidden_size) == (
+        3,
+        1,
+        12,
+    )
+    assert config.model.cell == TrainConfig().model.cell
 
 
 # ---------------------------------------------------------------- MariaDB / MySQL
@@ -255,7 +295,7 @@ def test_failing_trials_are_recorded_and_the_study_goes_on(tmp_path):
         "tune"
     ]
     with pytest.raises(UserInputError, match="has no completed trial yet"):
-        run_study(poisoned, _data(seed=1), url, TINY_TRAIN, params)
+        run_study(poisoned, _data(seed=1), url, *_typed(params))
     study = optuna.load_study(study_name="nan_study", storage=url)
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
     assert all(
@@ -268,7 +308,7 @@ def test_unreachable_storage_is_one_sentence_without_the_password():
 
     url = "mysql+pymysql://tuner:s3cret@127.0.0.1:1/optuna"
     with pytest.raises(UserInputError) as info:
-        make_storage(url, {"connection_retries": 1})
+        make_storage(url, _typed({"connection_retries": 1})[1])
     message = str(info.value)
     assert message.startswith(
         "The tuning storage mysql+pymysql://tuner:***@127.0.0.1:1"
@@ -363,6 +403,6 @@ def test_storage_that_stays_away_ends_in_one_sentence(tmp_path, monkeypatch):
     params = _tune_params(study_name="gone", connection_retries=2)["tune"]
     url = f"sqlite:///{tmp_path}/study.db"
     with pytest.raises(UserInputError, match="Lost the tuning storage sqlite") as info:
-        nodes.run_study(_data(), _data(seed=1), url, TINY_TRAIN, params)
+        nodes.run_study(_data(), _data(seed=1), url, *_typed(params))
     assert "3 times without a trial finishing" in str(info.value)
     assert len(calls) == 3

@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from ...baselines import check_baselines, minirocket_row, score_row
+from ...baselines import minirocket_row, score_row
 from ...errors import UserInputError
-from ...modeling.config import TrainConfig, merge_overrides
+from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
 from ...modeling.training import fit, make_batches, predict_proba
+from ...parameters import BenchmarkParams, candidate_config
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,9 @@ def benchmark_models(
     train: dict,
     validation: dict,
     test: dict,
-    train_params: dict[str, Any],
-    params: dict[str, Any],
+    train_params: TrainConfig,
+    candidates: dict[str, Any],
+    params: BenchmarkParams,
 ) -> pd.DataFrame:
     """Train every configured model (each seed) and the baselines; score on test.
 
@@ -35,7 +37,8 @@ def benchmark_models(
         validation: Model input of the validation split.
         test: Model input of the labelled test split.
         train_params: The ``train`` block all models start from.
-        params: The ``benchmark`` block: ``models`` (name -> overrides), ``seeds``,
+        candidates: Named overrides of the train block.
+        params: The ``benchmark`` block: ``models`` (candidate names), ``seeds``,
             ``baselines``.
 
     Returns:
@@ -47,25 +50,19 @@ def benchmark_models(
             "The benchmark needs test labels (test_labels.csv next to the raw test "
             "file): use the synthetic data or a public benchmark environment."
         )
-    seeds = params.get("seeds")
-    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds):
-        raise UserInputError(
-            f"benchmark.seeds is {seeds!r}: give a list of whole numbers."
-        )
-    if not params.get("models") and not params.get("baselines"):
+    if not params.models and not params.baselines:
         raise UserInputError(
             "benchmark.models and benchmark.baselines are both empty: name at least one "
-            "model or baseline in parameters_benchmark.yml."
+            "candidate or baseline in parameters_benchmark.yml."
         )
-    check_baselines(params.get("baselines") or [], "benchmark.baselines")
     names = [str(c) for c in test["class_names"]]
     rows = []
-    for model_name, overrides in (params.get("models") or {}).items():
-        for seed in params["seeds"]:
-            config = TrainConfig.from_params(
-                merge_overrides(train_params, {**(overrides or {}), "seed": seed}),
-                prefix=f"benchmark.models.{model_name}",
-            )
+    for model_name in params.models:
+        base = candidate_config(
+            train_params, candidates, model_name, "benchmark.models"
+        )
+        for seed in params.seeds:
+            config = base.with_overrides({"seed": seed}, f"candidates.{model_name}")
             started = time.perf_counter()
             fitted = fit(
                 train, validation, config, log_prefix=f"{model_name} seed {seed}: "
@@ -89,8 +86,8 @@ def benchmark_models(
                 "%s seed %s: test macro F1 %.4f", model_name, seed, rows[-1]["macro_f1"]
             )
     pooled = concat_model_inputs(train, validation)
-    if params.get("baselines"):  # minirocket, the one baseline there is
-        for seed in params["seeds"]:
+    if params.baselines:  # minirocket, the one baseline there is
+        for seed in params.seeds:
             rows.append(minirocket_row(pooled, test, seed, names))
             logger.info(
                 "minirocket seed %s: test macro F1 %.4f", seed, rows[-1]["macro_f1"]

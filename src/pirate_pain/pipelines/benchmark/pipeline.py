@@ -16,6 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             "model_input_validation",
             "model_input_test",
             "params:train",
+            "params:candidates",
             "params:benchmark",
         ],
         outputs="benchmark_table",

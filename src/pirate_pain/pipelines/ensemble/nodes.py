@@ -8,51 +8,47 @@ from typing import Any
 import optuna
 import pandas as pd
 
-from ...baselines import check_baselines, minirocket_predict
+from ...baselines import minirocket_predict
 from ...errors import UserInputError
 from ...evaluation import classification_metrics
 from ...modeling.artifacts import build_artifact
-from ...modeling.config import TrainConfig, merge_overrides, set_dotted
+from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
 from ...modeling.predict import (
     ENSEMBLE_FORMAT,
     VOTE_RULES,
-    check_vote_rule,
     model_probabilities,
     vote,
 )
 from ...modeling.training import fit
+from ...parameters import (
+    EnsembleParams,
+    TuneParams,
+    candidate_config,
+    trial_config,
+)
 from ...tuning import masked
 
 logger = logging.getLogger(__name__)
 
 
-def member_names(ensemble_params: dict[str, Any]) -> list[str]:
-    """Namespace of every (member, seed) pair, e.g. ``bilstm_seed1``."""
-    names = []
-    for name, spec in (ensemble_params.get("members") or {}).items():
-        seeds = (spec or {}).get("seeds") or [None]
-        names += [name if seed is None else f"{name}_seed{seed}" for seed in seeds]
-    return names
-
-
 def member_parameters(
-    train_params: dict[str, Any], ensemble_params: dict[str, Any], member: str, seed
+    train: TrainConfig,
+    candidates: dict[str, Any],
+    ensemble: EnsembleParams,
+    member: str,
+    seed: int,
 ) -> dict[str, Any]:
-    """The ``train`` block with one member's overrides and seed applied.
+    """The ``train`` block with one member's candidate overrides and seed applied.
 
     Returns:
-        Training parameters, checked like the ``train`` block.
+        The member's checked training configuration, as a JSON-ready train block.
     """
-    spec = ensemble_params["members"][member] or {}
-    params = merge_overrides(train_params, spec.get("overrides") or {})
-    if seed is not None:
-        params["seed"] = seed
-    threads = ensemble_params.get("torch_threads_per_member", 0)
-    if threads:
-        params["torch_threads"] = threads
-    TrainConfig.from_params(params, prefix=f"ensemble.members.{member}.overrides")
-    return params
+    config = candidate_config(train, candidates, member, "ensemble.members")
+    update: dict[str, Any] = {"seed": seed}
+    if ensemble.torch_threads_per_member:
+        update["torch_threads"] = ensemble.torch_threads_per_member
+    return config.with_overrides(update, f"candidates.{member}").to_dict()
 
 
 def train_study_members(
@@ -60,17 +56,20 @@ def train_study_members(
     validation: dict,
     feature_transform: dict,
     storage_url: str,
-    train_params: dict[str, Any],
-    tune_params: dict[str, Any],
-    ensemble_params: dict[str, Any],
+    train_params: TrainConfig,
+    tune_params: TuneParams,
+    ensemble_params: EnsembleParams,
 ) -> dict:
     """Retrain the k best completed trials of the tuning study as members.
+
+    Each trial's configuration is rebuilt as the trial trained it: ``tune.fixed``,
+    then its suggested values, deep-merged into the train block.
 
     Returns:
         ``{"models": [artifact, ...]}``, best trial first.
     """
-    spec = ensemble_params.get("study_members") or {}
-    name = spec.get("study_name") or tune_params["study_name"]
+    k = ensemble_params.study_members.k
+    name = ensemble_params.study_members.study_name or tune_params.study_name
     try:
         study = optuna.load_study(study_name=name, storage=storage_url)
     except KeyError:
@@ -79,19 +78,15 @@ def train_study_members(
             "`kedro run --pipeline=tune` first or fix ensemble.study_members.study_name."
         ) from None
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = sorted(done, key=lambda t: t.value, reverse=True)[: spec["k"]]
-    if len(best) < spec["k"]:
+    best = sorted(done, key=lambda t: t.value, reverse=True)[:k]
+    if len(best) < k:
         raise UserInputError(
             f"Study '{name}' has {len(best)} completed trials, fewer than "
-            f"ensemble.study_members.k = {spec['k']}: run more trials or lower k."
+            f"ensemble.study_members.k = {k}: run more trials or lower k."
         )
-    base = merge_overrides(train_params, tune_params.get("fixed") or {})
     models = []
     for trial in best:
-        params = base
-        for path, value in trial.params.items():
-            params = set_dotted(params, path, value)
-        config = TrainConfig.from_params(params)
+        config = trial_config(train_params, tune_params, trial.params)
         fitted = fit(
             train, validation, config, log_prefix=f"study trial {trial.number}: "
         )
@@ -136,7 +131,7 @@ def combine_members(
     train: dict,
     validation: dict,
     test: dict,
-    ensemble_params: dict[str, Any],
+    ensemble_params: EnsembleParams,
     *member_models: dict,
     names: list[str] | None = None,
 ) -> tuple[dict, pd.DataFrame]:
@@ -155,9 +150,7 @@ def combine_members(
         The ensemble artifact and the comparison table (members and both vote rules,
         on validation and, with labels, test).
     """
-    rule = ensemble_params.get("vote", "hard")
-    check_vote_rule(rule)
-    check_baselines(ensemble_params.get("baselines") or [], "ensemble.baselines")
+    rule = ensemble_params.vote
     artifacts: dict[str, dict] = {}
     for name, model in zip(names, member_models):
         if isinstance(model, dict) and "models" in model:  # a list of fold models
@@ -192,7 +185,7 @@ def combine_members(
     rows = _rows("validation", val_probs, validation, rank, ordered)
     if (test["y"] >= 0).all() and len(test["y"]):
         baselines = {}
-        if ensemble_params.get("baselines"):  # minirocket, the one baseline there is
+        if ensemble_params.baselines:  # minirocket, the one baseline there is
             pooled = concat_model_inputs(train, validation)
             predicted, _, _ = minirocket_predict(pooled, test, seed=1)
             baselines["minirocket (baseline)"] = predicted

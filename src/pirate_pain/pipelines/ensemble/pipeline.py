@@ -1,24 +1,20 @@
 """One namespaced training pipeline per member, then voting.
 
-Members come from ``parameters_ensemble.yml`` when the pipelines are registered, so
-kedro-viz shows each one and ``kedro run --namespaces=<member>`` retrains one alone.
+Members come from the run's resolved ``ensemble`` block when the pipelines are
+registered, so kedro-viz shows each one and ``kedro run --namespaces=<member>``
+retrains one alone.
 """
 
 from functools import partial, update_wrapper
-from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
+from ...parameters import EnsembleParams
 from ..features import create_pipeline as features_pipeline
 from ..inference import create_test_input_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
 from ..train.pipeline import MODEL_INPUTS, training_nodes
-from .nodes import (
-    combine_members,
-    member_names,
-    member_parameters,
-    train_study_members,
-)
+from .nodes import combine_members, member_parameters, train_study_members
 
 SHARED_INPUTS = set(MODEL_INPUTS)
 
@@ -32,7 +28,7 @@ def _member_pipeline(member: str, seed, namespace: str) -> Pipeline:
     nodes = [
         Node(
             _bound(member_parameters, member=member, seed=seed),
-            inputs=["params:train", "params:ensemble"],
+            inputs=["params:train", "params:candidates", "params:ensemble"],
             outputs="train_params",
             name="member_parameters_node",
         ),
@@ -42,29 +38,26 @@ def _member_pipeline(member: str, seed, namespace: str) -> Pipeline:
         nodes,
         namespace=namespace,
         inputs=SHARED_INPUTS,
-        parameters={"params:train", "params:ensemble"},
+        parameters={"params:train", "params:candidates", "params:ensemble"},
         tags=["ensemble_member"],
     )
 
 
-def create_pipeline(
-    ensemble_params: dict[str, Any] | None = None, **kwargs
-) -> Pipeline:
-    ensemble_params = ensemble_params or {}
+def create_pipeline(ensemble: EnsembleParams | None = None, **kwargs) -> Pipeline:
+    ensemble = ensemble or EnsembleParams()
     members = Pipeline([])
     model_inputs, names = [], []
-    for name, spec in (ensemble_params.get("members") or {}).items():
-        for seed in (spec or {}).get("seeds") or [None]:
-            namespace = name if seed is None else f"{name}_seed{seed}"
+    for name in ensemble.members:
+        for seed in ensemble.seeds_of(name):
+            namespace = f"{name}_seed{seed}"
             members += _member_pipeline(name, seed, namespace)
             model_inputs.append(f"{namespace}.trained_model")
             names.append(namespace)
-    assert names == member_names(ensemble_params)
-    if ensemble_params.get("include_fold_models"):
+    if ensemble.include_fold_models:
         model_inputs.append("cv_models")
         names.append("fold")
     study_members = Pipeline([])
-    if (ensemble_params.get("study_members") or {}).get("k", 0) > 0:
+    if ensemble.study_members.k > 0:
         study_members = Pipeline(
             [
                 Node(

@@ -2,11 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    apply_feature_transform,
-    fit_feature_transform,
-    split_train_validation,
-)
+from ...modeling.preprocessing import apply_feature_transform
+from .nodes import fit_feature_transform, split_train_validation
 
 
 def create_pipeline(**kwargs) -> Pipeline:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...modeling.artifacts import model_id
 from ...modeling.predict import predict
 from ..ingestion.nodes import attach_labels
 
@@ -60,4 +61,6 @@ def predict_test_sequences(
     probabilities = submission.copy()
     for k, name in enumerate(class_names):
         probabilities[f"p_{name}"] = np.round(probs[:, k], 6)
+    probabilities["model_id"] = model_id(predictor)  # which model wrote these
+    logger.info("Predictions of model %s.", model_id(predictor))
     return submission, probabilities

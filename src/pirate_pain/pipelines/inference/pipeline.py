@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from ..features.nodes import apply_feature_transform
+from ...modeling.preprocessing import apply_feature_transform
 from ..ingestion.nodes import validate_sequences
 from .nodes import attach_optional_labels, predict_test_sequences
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ...errors import UserInputError
 from ...evaluation import plot_confusion_matrix, plot_learning_curves
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
@@ -60,6 +61,19 @@ def _data_section(feature_report: dict) -> str:
     )
 
 
+def check_same_model(metrics: dict, history: list[dict]) -> None:
+    """Refuse metrics and learning curves of two different models."""
+    described = metrics.get("model_id")
+    trained = history[0].get("model_id") if history else None
+    if described != trained:
+        raise UserInputError(
+            f"validation_metrics describes model {described} but training_history "
+            f"describes model {trained}: rerun the evaluation of the newest model "
+            "(kedro run --pipeline=train --from-nodes=evaluate_model_node) or load "
+            "matching versions with --load-versions."
+        )
+
+
 def _metrics_section(metrics: dict, history: list[dict]) -> str:
     per_class = pd.DataFrame(
         [{"class": name, **values} for name, values in metrics["per_class"].items()]
@@ -71,7 +85,10 @@ def _metrics_section(metrics: dict, history: list[dict]) -> str:
             {"metric": "best epoch", "value": str(metrics.get("best_epoch"))},
         ]
     )
-    parts = [f"<h2>Validation metrics</h2>{_table(summary)}{_table(per_class)}"]
+    parts = [
+        f"<h2>Validation metrics of model {html.escape(str(metrics['model_id']))}"
+        f"</h2>{_table(summary)}{_table(per_class)}"
+    ]
     cv = metrics.get("cross_validation")
     if cv:
         parts.append(
@@ -104,6 +121,7 @@ def build_report(
     Returns:
         The HTML text.
     """
+    check_same_model(metrics, history)
     parts = [_data_section(feature_report), _metrics_section(metrics, history)]
     if ensemble_comparison is not None:
         parts.append(

@@ -14,9 +14,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "feature_report",
                     "validation_metrics",
                     "training_history",
-                    "report_ensemble_comparison",
-                    "report_tuning_summary",
-                    "report_benchmark_table",
+                    "ensemble_comparison",  # None until its pipeline has run
+                    "tuning_summary",
+                    "benchmark_table",
                 ],
                 outputs="run_report",
                 name="build_report_node",

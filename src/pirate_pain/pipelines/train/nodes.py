@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 
 from ...evaluation import (
     classification_metrics,
     plot_confusion_matrix,
     plot_learning_curves,
 )
-from ...modeling.artifacts import build_artifact
+from ...modeling.artifacts import build_artifact, model_id
 from ...modeling.config import TrainConfig
-from ...modeling.data import concat_model_inputs, select_rows
+from ...modeling.data import stratified_folds
 from ...modeling.predict import model_probabilities
 from ...modeling.training import fit, make_batches, predict_proba
 
@@ -25,7 +22,10 @@ logger = logging.getLogger(__name__)
 
 
 def train_model(
-    train: dict, validation: dict, feature_transform: dict, params: dict[str, Any]
+    train: dict,
+    validation: dict,
+    feature_transform: dict,
+    params: TrainConfig,
 ) -> tuple[dict, list[dict]]:
     """Train one classifier with the configured architecture and techniques.
 
@@ -33,7 +33,8 @@ def train_model(
         train: Model input of the training split.
         validation: Model input of the validation split (early stopping).
         feature_transform: The fitted preprocessing, stored inside the artifact.
-        params: The ``train`` block.
+        params: The ``train`` block (an ensemble member's arrives as a checked
+            mapping from ``member_parameters``).
 
     Returns:
         The model artifact and the per-epoch history.
@@ -48,11 +49,16 @@ def train_model(
             fitted.best_epoch,
             fitted.best_val_macro_f1,
         )
-    return build_artifact(fitted, config, feature_transform), fitted.history
+    artifact = build_artifact(fitted, config, feature_transform)
+    # the history names the model it describes (the report checks it)
+    history = [
+        {**record, "model_id": artifact["model_id"]} for record in fitted.history
+    ]
+    return artifact, history
 
 
 def cross_validate(
-    train: dict, validation: dict, feature_transform: dict, params: dict[str, Any]
+    train: dict, validation: dict, feature_transform: dict, params: TrainConfig
 ) -> tuple[dict, dict]:
     """Stratified k-fold on train + validation when ``cross_validation.folds`` >= 2.
 
@@ -62,22 +68,16 @@ def cross_validate(
         ``{"models": [artifact, ...]}`` (empty when off) and the fold summary.
     """
     # fold models always early-stop on their held-out fold
-    config = replace(TrainConfig.from_params(params), fit_on_validation=False)
+    config = params.model_copy(update={"fit_on_validation": False})
     folds = config.cross_validation.folds
     if folds < 2:
         return {"models": []}, {"enabled": False}
-    pooled = concat_model_inputs(train, validation)
-    names = [str(c) for c in pooled["class_names"]]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
+    names = [str(c) for c in train["class_names"]]
     models, per_fold = [], []
-    for k, (fit_idx, held_idx) in enumerate(splitter.split(pooled["y"], pooled["y"])):
-        held = select_rows(pooled, held_idx)
-        fitted = fit(
-            select_rows(pooled, fit_idx),
-            held,
-            config,
-            log_prefix=f"fold {k + 1}/{folds}: ",
-        )
+    for k, (fit_part, held) in enumerate(
+        stratified_folds(train, validation, folds, config.seed)
+    ):
+        fitted = fit(fit_part, held, config, log_prefix=f"fold {k + 1}/{folds}: ")
         probs = predict_proba(fitted.model, make_batches(held, config.window))
         metrics = classification_metrics(held["y"], probs.argmax(1), names)
         per_fold.append(
@@ -133,6 +133,7 @@ def evaluate_model(
     probs = model_probabilities(model, validation)
     names = [str(c) for c in validation["class_names"]]
     metrics = classification_metrics(validation["y"], probs.argmax(1), names)
+    metrics["model_id"] = model_id(model)
     metrics["best_epoch"] = model["best_epoch"]
     if model["train_config"].get("fit_on_validation"):
         metrics["validation_in_training"] = True  # in-sample scores
@@ -147,14 +148,18 @@ def evaluate_model(
         metrics["macro_f1"],
         metrics["accuracy"],
     )
-    return metrics, predictions_table(validation["sample_ids"], probs, names)
+    predictions = predictions_table(validation["sample_ids"], probs, names)
+    predictions["model_id"] = metrics["model_id"]
+    return metrics, predictions
 
 
 def plot_validation_confusion_matrix(metrics: dict):
-    """Confusion-matrix figure of the validation split."""
-    return plot_confusion_matrix(metrics, "Validation confusion matrix")
+    """Confusion-matrix figure of the validation split, titled with the model."""
+    title = f"Validation, model {metrics.get('model_id', 'unknown')}"
+    return plot_confusion_matrix(metrics, title)
 
 
 def plot_training_curves(history: list[dict]):
-    """Learning-curve figure of a training run."""
-    return plot_learning_curves(history)
+    """Learning-curve figure of a training run, titled with the model."""
+    model = history[0].get("model_id", "unknown") if history else "unknown"
+    return plot_learning_curves(history, f"Learning curves, model {model}")

@@ -6,35 +6,26 @@ import logging
 import os
 import socket
 import time
-from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import optuna
 import pandas as pd
 import plotly.graph_objects as go
-from sklearn.model_selection import StratifiedKFold
 from sqlalchemy.exc import OperationalError
 
 from ...errors import UserInputError
-from ...modeling.config import TrainConfig, set_dotted
-from ...modeling.data import concat_model_inputs, select_rows
+from ...modeling.config import TrainConfig
+from ...modeling.data import stratified_folds
 from ...modeling.training import fit
-from ...tuning import (
-    check_search_space,
-    make_pruner,
-    make_sampler,
-    make_storage,
-    masked,
-    suggest,
-)
+from ...parameters import TuneParams, check_search_space, trial_config
+from ...tuning import make_pruner, make_sampler, make_storage, masked, suggest
 
 logger = logging.getLogger(__name__)
 
 
-def _objective(train: dict, validation: dict, base: dict, params: dict):
+def _objective(train: dict, validation: dict, base: TrainConfig, params: TuneParams):
     """Optuna objective: suggest, train with the one training function, report, prune."""
-    space, folds = params["search_space"], params.get("objective_folds", 0)
+    folds = params.objective_folds
 
     def objective(trial: optuna.Trial) -> float:
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
@@ -48,10 +39,8 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
 
     def train_and_score(trial: optuna.Trial) -> float:
         # trials always score held-out data
-        config = replace(
-            TrainConfig.from_params(suggest(trial, space, base)),
-            fit_on_validation=False,
-        )
+        config = trial_config(base, params, suggest(trial, params.search_space))
+        config = config.model_copy(update={"fit_on_validation": False})
         prefix = f"trial {trial.number}: "
         if folds < 2:
 
@@ -64,17 +53,12 @@ def _objective(train: dict, validation: dict, base: dict, params: dict):
                 train, validation, config, epoch_callback=report, log_prefix=prefix
             )
             return float(result.best_val_macro_f1)
-        pooled = concat_model_inputs(train, validation)
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=config.seed)
         scores = []
-        for k, (fit_idx, held_idx) in enumerate(
-            splitter.split(pooled["y"], pooled["y"])
+        for k, (fit_part, held_part) in enumerate(
+            stratified_folds(train, validation, folds, config.seed)
         ):
             result = fit(
-                select_rows(pooled, fit_idx),
-                select_rows(pooled, held_idx),
-                config,
-                log_prefix=f"{prefix}fold {k + 1}: ",
+                fit_part, held_part, config, log_prefix=f"{prefix}fold {k + 1}: "
             )
             scores.append(result.best_val_macro_f1)
             trial.report(float(np.mean(scores)), k)
@@ -96,8 +80,8 @@ def run_study(
     train: dict,
     validation: dict,
     storage_url: str,
-    train_params: dict[str, Any],
-    params: dict[str, Any],
+    train_params: TrainConfig,
+    params: TuneParams,
 ) -> tuple[dict, pd.DataFrame, dict, go.Figure, go.Figure, go.Figure]:
     """Join (or create) the study and run this worker's trials.
 
@@ -109,22 +93,23 @@ def run_study(
         params: The ``tune`` block.
 
     Returns:
-        Best parameters as a ``train`` block (``{"train": {...}}``), the trials
-        table, a summary, and the history / importance / parallel-coordinate plots.
+        Best parameters as a ``train`` block (``{"train": {...}}``: the train block
+        with ``tune.fixed`` and the best trial's values deep-merged in, exactly as
+        that trial trained), the trials table, a summary, and the history /
+        importance / parallel-coordinate plots.
     """
-    base = TrainConfig.from_params({**train_params, **(params.get("fixed") or {})})
-    base_params = base.to_dict()
-    check_search_space(params.get("search_space") or {}, base_params)
-    if params.get("torch_threads"):
-        base_params["torch_threads"] = params["torch_threads"]
+    check_search_space(train_params, params)
+    base = train_params
+    if params.torch_threads:
+        base = base.model_copy(update={"torch_threads": params.torch_threads})
     storage = make_storage(storage_url, params)
     study = optuna.create_study(
-        study_name=params["study_name"],
+        study_name=params.study_name,
         storage=storage,
         load_if_exists=True,
-        direction=params.get("direction", "maximize"),
-        sampler=make_sampler(params.get("sampler") or {}),
-        pruner=make_pruner(params.get("pruner") or {}),
+        direction=params.direction,
+        sampler=make_sampler(params.sampler),
+        pruner=make_pruner(params.pruner),
     )
     logger.info(
         "Worker %d joined study '%s' on %s (%d trials so far).",
@@ -133,10 +118,10 @@ def run_study(
         masked(storage_url),
         len(study.trials),
     )
-    objective = _objective(train, validation, base_params, params)
-    n_trials, timeout = params.get("n_trials"), params.get("timeout")
+    objective = _objective(train, validation, base, params)
+    n_trials, timeout = params.n_trials, params.timeout
     started, finished, lost = time.monotonic(), [], []
-    retries = params.get("connection_retries", 3)
+    retries = params.connection_retries
     while n_trials is None or len(finished) < n_trials:
         remaining = None if timeout is None else timeout - (time.monotonic() - started)
         if remaining is not None and remaining <= 0:
@@ -165,10 +150,12 @@ def run_study(
                 "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
             )
             time.sleep(5)
-    return _outputs(study, train_params, storage_url)
+    return _outputs(study, train_params, params, storage_url)
 
 
-def _outputs(study: optuna.Study, train_params: dict, storage_url: str):
+def _outputs(
+    study: optuna.Study, train: TrainConfig, params: TuneParams, storage_url: str
+):
     completed = study.get_trials(states=[optuna.trial.TrialState.COMPLETE])
     if not completed:
         raise UserInputError(
@@ -176,9 +163,7 @@ def _outputs(study: optuna.Study, train_params: dict, storage_url: str):
             "(tune.n_trials) or widen tune.timeout."
         )
     best = study.best_trial
-    best_params = train_params
-    for path, value in best.params.items():
-        best_params = set_dotted(best_params, path, value)
+    best_params = trial_config(train, params, best.params).to_dict()
     trials = study.trials_dataframe(
         attrs=(
             "number",

@@ -1,0 +1,47 @@
+"""The run's configuration, as Kedro resolves it, for the pipeline registry.
+
+Kedro calls ``register_pipelines()`` without arguments, yet the ensemble's members
+and the inference predictor are parameters. Every Kedro command that resolves
+configuration (``kedro run``, ``kedro rerun``, ``kedro viz run`` / ``build``, a
+notebook session) builds the project's config loader from ``--env`` / ``KEDRO_ENV``,
+``--params`` and ``--conf-source``; the project's loader class records itself as the
+configuration in use and asks Kedro to register the pipelines anew. Commands that
+build no loader (``kedro registry``) resolve ``KEDRO_ENV`` with the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from kedro.config import OmegaConfigLoader
+
+_current: OmegaConfigLoader | None = None
+
+
+class ProjectConfigLoader(OmegaConfigLoader):
+    """Kedro's ``OmegaConfigLoader``; the latest one built is the run's configuration."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        global _current
+        from kedro.framework.project import pipelines
+
+        _current = self
+        pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
+
+
+def current_loader() -> OmegaConfigLoader:
+    """The run's config loader, or one for ``KEDRO_ENV`` when no run built one."""
+    if _current is not None:
+        return _current
+    from kedro.framework.project import settings
+    from kedro.utils import find_kedro_project
+
+    root = find_kedro_project(Path.cwd()) or Path.cwd()
+    return settings.CONFIG_LOADER_CLASS(
+        conf_source=str(root / settings.CONF_SOURCE),
+        env=os.environ.get("KEDRO_ENV"),
+        **settings.CONFIG_LOADER_ARGS,
+    )

@@ -1,0 +1,137 @@
+"""The configuration Kedro resolves decides every pipeline, and every block is
+checked before the first node: through the real CLI and through a KedroSession."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from pirate_pain.errors import find_user_error
+from tests.conftest import kedro_cli, make_project, run_pipeline
+
+
+def _project(path, globals_=None):
+    from kedro.framework.startup import bootstrap_project
+
+    root = make_project(path, globals_)
+    bootstrap_project(root)
+    return root
+
+
+def _files_under(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def cli_project(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("cli") / "project")
+
+
+@pytest.mark.slow
+def test_members_follow_env_and_params_on_the_command_line(cli_project):
+    root = cli_project
+    # --env: the JapaneseVowels members exist, the base ones do not
+    vowels = kedro_cli(
+        root,
+        "run",
+        "--pipeline=ensemble",
+        "--env=japanese_vowels",
+        "--nodes=fcn_seed3.member_parameters_node",
+    )
+    assert vowels.returncode == 0, vowels.stderr[-2000:]
+    base_member = kedro_cli(
+        root,
+        "run",
+        "--pipeline=ensemble",
+        "--env=japanese_vowels",
+        "--nodes=bigru_seed1.member_parameters_node",
+    )
+    assert base_member.returncode != 0
+    # --params changes the members' seeds (and so the pipeline's nodes)
+    seeds = kedro_cli(
+        root,
+        "run",
+        "--pipeline=ensemble",
+        "--params=ensemble.seeds=[7]",
+        "--nodes=bigru_seed7.member_parameters_node",
+    )
+    assert seeds.returncode == 0, seeds.stderr[-2000:]
+    # a member that is not a candidate is one sentence naming it
+    unknown = kedro_cli(
+        root, "run", "--pipeline=ensemble", "--params=ensemble.members=[bigruu]"
+    )
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines()[-1] == (
+        "Error: ensemble.members names 'bigruu', which is not a candidate (did you "
+        "mean 'bigru'?): use one of bigru, bigru_focal, bilstm, conv_gru, "
+        "gru_attention or add it under candidates."
+    )
+    typo = kedro_cli(root, "run", "--params=feature.validation_fraction=0.5")
+    assert typo.returncode == 1 and "Traceback" not in typo.stderr
+    assert "--params sets 'feature.validation_fraction', which is not a parameter" in (
+        typo.stderr
+    )
+    assert "did you mean 'features'?" in typo.stderr
+    assert not (root / "data" / "01_raw").exists()  # nothing ran, nothing written
+
+
+BAD_VALUES = [
+    ("ingestion", {"unequal_lengths": "truncate"}, "ingestion.unequal_lengths is"),
+    ("features", {"validation_fraction": 1.5}, "features.validation_fraction is 1.5"),
+    ("train", {"model": {"cell": "tcn"}}, "train.model.cell is 'tcn'"),
+    ("train", {"model": {"hiden_size": 3}}, "train.model.hiden_size is not a known"),
+    ("candidates", {"bilstm": {"model": {"cell": "tcn"}}}, "candidates.bilstm.model"),
+    ("ensemble", {"vote": "majority"}, "ensemble.vote is 'majority'"),
+    ("ensemble", {"member_seeds": {"gru": [1]}}, "'gru' is not in ensemble.members"),
+    ("benchmark", {"models": ["tcn"]}, "benchmark.models names 'tcn'"),
+    ("benchmark", {"baselines": ["rocket"]}, "benchmark.baselines.0 is 'rocket'"),
+    ("tune", {"n_trials": 0}, "tune.n_trials is 0"),
+    (
+        "tune",
+        {"search_space": {"model.size": {"type": "int", "low": 1, "high": 2}}},
+        "tune.search_space.model.size is not a known parameter",
+    ),
+    ("tune", {"fixed": {"epochs": -1}}, "tune.fixed.epochs is -1"),
+    ("inference", {"predictor": "best_model"}, "inference.predictor is 'best_model'"),
+    ("trian", {"epochs": 3}, "'trian' is not a parameter block: did you mean 'train'?"),
+]
+
+
+@pytest.mark.parametrize("block, value, message", BAD_VALUES)
+def test_a_bad_value_in_any_block_stops_before_the_first_node(
+    tmp_path, block, value, message
+):
+    root = _project(tmp_path / "project")
+    with open(root / "conf/local/parameters.yml", "w") as handle:
+        yaml.safe_dump({block: value}, handle)
+    before = _files_under(root / "data")
+    with pytest.raises(Exception) as info:
+        run_pipeline(root, "train")
+    error = find_user_error(info.value)
+    assert error is not None, info.value
+    assert message in str(error)
+    assert _files_under(root / "data") == before
+
+
+@pytest.mark.parametrize(
+    "globals_, message",
+    [
+        ({"data_source": "syntetic"}, "globals.data_source is 'syntetic'"),
+        ({"raw_dirr": "x"}, "globals.raw_dirr is not a known parameter"),
+    ],
+)
+def test_a_broken_globals_file_is_an_error_not_a_default(tmp_path, globals_, message):
+    root = _project(tmp_path / "project", globals_)
+    with pytest.raises(Exception) as info:
+        run_pipeline(root, "train")
+    assert message in str(find_user_error(info.value))
+
+
+def test_unreadable_yaml_names_the_file(tmp_path):
+    root = _project(tmp_path / "project")
+    (root / "conf/local/parameters.yml").write_text("train:\n\tepochs: 3\n")
+    with pytest.raises(Exception) as info:
+        run_pipeline(root, "train")
+    message = str(find_user_error(info.value))
+    assert "The parameters configuration cannot be read" in message
+    assert "conf/local/parameters.yml" in message
