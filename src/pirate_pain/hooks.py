@@ -13,7 +13,12 @@ from kedro.framework.hooks import hook_impl
 
 from . import fingerprints
 from .errors import UserInputError
-from .parameters import check_data_source, check_overrides, check_parameters
+from .parameters import (
+    check_data_source,
+    check_devices,
+    check_overrides,
+    check_parameters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +39,7 @@ class ConfigurationHook:
         files_only = copy.copy(loader)
         files_only.runtime_params = {}
         check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
-        check_parameters(params)
+        check_devices(check_parameters(params))
         check_data_source(_read(loader, "globals"))
 
 

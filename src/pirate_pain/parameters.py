@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .errors import UserInputError
-from .modeling.config import TrainConfig, checked, dotted_to_nested
+from .modeling.config import DEVICE_PATTERN, TrainConfig, checked, dotted_to_nested
 
 BASELINES = ("minirocket",)
 
@@ -163,6 +163,7 @@ class TuneParams(_Block):
 
 class InferenceParams(_Block):
     predictor: Literal["trained_model", "ensemble_model"] = "trained_model"
+    device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps
 
 
 BLOCKS: dict[str, type[BaseModel]] = {
@@ -246,6 +247,14 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
         candidate_config(train, candidates, name, "benchmark.models")
     check_search_space(train, typed["tune"])
     return typed
+
+
+def check_devices(typed: dict[str, BaseModel]) -> None:
+    """The configured devices exist on this machine (one sentence otherwise)."""
+    from .modeling.runtime import resolve_device
+
+    resolve_device(typed["train"].device, "train.device")
+    resolve_device(typed["inference"].device, "inference.device")
 
 
 def check_overrides(runtime: dict[str, Any], from_files: dict[str, Any]) -> None:

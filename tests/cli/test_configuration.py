@@ -135,3 +135,17 @@ def test_unreadable_yaml_names_the_file(tmp_path):
     message = str(find_user_error(info.value))
     assert "The parameters configuration cannot be read" in message
     assert "conf/local/parameters.yml" in message
+
+
+@pytest.mark.skipif(
+    __import__("torch").cuda.is_available(), reason="this machine has CUDA"
+)
+def test_an_absent_device_stops_the_run_before_the_first_node(tmp_path):
+    root = _project(tmp_path / "project")
+    before = _files_under(root / "data")
+    with pytest.raises(Exception) as info:
+        run_pipeline(root, "train", {"train": {"device": "cuda"}})
+    assert str(find_user_error(info.value)) == (
+        "train.device is 'cuda' but this machine has no CUDA device: use auto or cpu."
+    )
+    assert _files_under(root / "data") == before

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from pirate_pain.errors import UserInputError
+from pirate_pain.modeling.batches import augment, epoch_order, make_batches
 from pirate_pain.modeling.config import (
     AugmentationConfig,
     LossConfig,
@@ -15,13 +16,7 @@ from pirate_pain.modeling.config import (
 )
 from pirate_pain.modeling.data import concat_model_inputs
 from pirate_pain.modeling.losses import SequenceLoss, class_weights, weight_penalty
-from pirate_pain.modeling.training import (
-    _epoch_order,
-    augment,
-    fit,
-    make_batches,
-    predict_proba,
-)
+from pirate_pain.modeling.training import fit, predict_proba
 from pirate_pain.pipelines.train.nodes import cross_validate
 
 BASE = {
@@ -153,10 +148,10 @@ def test_weight_penalty_counts_matrices_only():
 @pytest.mark.parametrize("method", ["weighted_sampler", "replicate"])
 def test_oversampling_balances_classes(method):
     batches = make_batches(_data(n=60), WindowConfig())
-    order = _epoch_order(batches, method, 3, torch.Generator().manual_seed(0))
+    order = epoch_order(batches, method, 3, torch.Generator().manual_seed(0))
     counts = np.bincount(batches.y[order].numpy(), minlength=3)
     assert counts.min() / counts.max() > (0.6 if method == "weighted_sampler" else 0.99)
-    plain = _epoch_order(batches, "none", 3, torch.Generator().manual_seed(0))
+    plain = epoch_order(batches, "none", 3, torch.Generator().manual_seed(0))
     assert sorted(plain.tolist()) == list(range(60))
 
 

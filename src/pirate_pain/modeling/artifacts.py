@@ -20,7 +20,8 @@ def build_artifact(
 ) -> dict[str, Any]:
     """Everything inference needs: weights, configs and the fitted preprocessing,
     and ``model_id``, a content hash that every file describing the model names."""
-    state = {k: v.detach().clone() for k, v in fitted.model.state_dict().items()}
+    # tensors on the CPU: a model trained on a GPU loads anywhere
+    state = {k: v.detach().cpu().clone() for k, v in fitted.model.state_dict().items()}
     digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
     for name, tensor in sorted(state.items()):
         digest.update(name.encode())

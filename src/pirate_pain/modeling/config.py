@@ -25,6 +25,8 @@ from pydantic import (
 from ..errors import UserInputError
 
 NonNegative = Annotated[float, Field(ge=0)]
+# auto: CUDA if available, else MPS, else CPU
+DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:\d+)?)$"
 
 
 class _Block(BaseModel):
@@ -139,7 +141,10 @@ class TrainConfig(_Block):
     # and tuning trials still hold out); validation scores are then in-sample
     fit_on_validation: bool = False
     gradient_clip: NonNegative = 1.0  # max gradient norm; 0: off
-    torch_threads: int = Field(0, ge=0)  # 0: leave torch's default
+    torch_threads: int = Field(0, ge=0)  # CPU threads; 0: half the cores (README)
+    device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast; fp16 scales grads
+    deterministic: bool = False  # deterministic algorithms (and cuBLAS) on CUDA
     progress_bar: bool = True  # on a terminal; plain log lines otherwise
     model: ModelConfig = Field(default_factory=ModelConfig)
     optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)

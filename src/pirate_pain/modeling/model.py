@@ -68,6 +68,7 @@ class MaskedBatchNorm(nn.BatchNorm1d):
     def forward(self, h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         if not self.training:  # running statistics: no step depends on another
             return super().forward(h)
+        h = h.float()  # statistics in fp32, also under autocast
         count = keep.sum().clamp(min=2)
         mean = (h * keep).sum(dim=(0, 2)) / count  # (C,)
         var = (((h - mean[None, :, None]) ** 2) * keep).sum(dim=(0, 2)) / count
@@ -126,7 +127,8 @@ class AttentionPooling(nn.Module):
 
     def forward(self, outputs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         scores = self.score(outputs).squeeze(-1)  # (B, T)
-        scores = scores.masked_fill(~mask, float("-inf"))
+        # the lowest finite value, not -inf: safe in half precision too
+        scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
         weights = torch.softmax(scores, dim=1).unsqueeze(-1)  # (B, T, 1)
         return (weights * outputs).sum(dim=1)  # (B, H * D)
 
@@ -197,7 +199,7 @@ class SequenceClassifier(nn.Module):
             outputs, hidden = self.rnn(x)  # (B, T, H * D)
         if self.rnn is None and self.config.head == "last":
             last = (lengths - 1).clamp(min=0)
-            pooled = outputs[torch.arange(batch), last]  # (B, C)
+            pooled = outputs[torch.arange(batch, device=x.device), last]  # (B, C)
         elif self.config.head == "last":
             h_n = hidden[0] if isinstance(hidden, tuple) else hidden  # (L * D, B, H)
             if self.config.bidirectional:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import torch
 
 from ..errors import UserInputError
 from .artifacts import load_classifier
@@ -52,14 +53,20 @@ def check_vote_rule(rule: str) -> None:
         )
 
 
-def model_probabilities(artifact: dict, model_input: dict) -> np.ndarray:
-    """(N, K) probabilities of one model artifact on an already prepared model input."""
+def model_probabilities(
+    artifact: dict, model_input: dict, device: torch.device | None = None
+) -> np.ndarray:
+    """(N, K) probabilities of one model artifact on an already prepared model input
+    (on the CPU unless ``device`` says otherwise)."""
     model, config = load_classifier(artifact)
-    return predict_proba(model, make_batches(model_input, config.window))
+    return predict_proba(model, make_batches(model_input, config.window), device=device)
 
 
 def artifact_probabilities(
-    artifact: dict, sequences: dict, prepared: dict | None = None
+    artifact: dict,
+    sequences: dict,
+    prepared: dict | None = None,
+    device: torch.device | None = None,
 ) -> np.ndarray:
     """(N, K) probabilities of one model artifact on a raw sequence set.
 
@@ -72,7 +79,7 @@ def artifact_probabilities(
     if key not in prepared:
         check_columns_like_training(sequences, preprocessing)
         prepared[key] = apply_feature_transform(sequences, preprocessing)
-    return model_probabilities(artifact, prepared[key])
+    return model_probabilities(artifact, prepared[key], device)
 
 
 def vote(
@@ -99,12 +106,16 @@ def vote(
     return labels, mean
 
 
-def predict(predictor: dict, sequences: dict) -> tuple[np.ndarray, np.ndarray, list]:
+def predict(
+    predictor: dict, sequences: dict, device: torch.device | None = None
+) -> tuple[np.ndarray, np.ndarray, list]:
     """Labels (N,), probabilities (N, K) and class names of a model or an ensemble."""
     if predictor.get("format") == ENSEMBLE_FORMAT:
         members, prepared = predictor["members"], {}
-        probs = [artifact_probabilities(m, sequences, prepared) for m in members]
+        probs = [
+            artifact_probabilities(m, sequences, prepared, device) for m in members
+        ]
         labels, mean = vote(probs, predictor["vote"], predictor["member_rank"])
         return labels, mean, members[0]["preprocessing"]["class_names"]
-    probs = artifact_probabilities(predictor, sequences)
+    probs = artifact_probabilities(predictor, sequences, device=device)
     return probs.argmax(1), probs, predictor["preprocessing"]["class_names"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import sys
@@ -16,10 +15,12 @@ from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
 
 from ..errors import UserInputError
-from .config import AugmentationConfig, TrainConfig, WindowConfig, check_against_data
+from .batches import Batches, augment, epoch_order, make_batches
+from .config import TrainConfig, check_against_data
 from .data import concat_model_inputs
 from .losses import SequenceLoss, class_weights, weight_penalty
-from .model import ModelShape, SequenceClassifier, step_mask
+from .model import ModelShape, SequenceClassifier
+from .runtime import autocast, compute_settings, describe_device, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,6 @@ EpochCallback = Callable[[int, float], None]
 
 class TrainingDivergedError(UserInputError):
     """The loss became NaN or infinite."""
-
-
-@dataclass
-class Batches:
-    """Model input as tensors; ``parent`` maps windows back to their sequence."""
-
-    x: torch.Tensor  # (N, T, F)
-    lengths: torch.Tensor  # (N,)
-    static: torch.Tensor  # (N, S)
-    y: torch.Tensor  # (N,)
-    parent: np.ndarray  # (N,)
-    n_sequences: int
-
-    def take(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return self.x[index], self.lengths[index], self.static[index], self.y[index]
 
 
 @dataclass
@@ -63,101 +49,30 @@ def model_shape(data: dict) -> ModelShape:
     )
 
 
-def make_batches(data: dict, window: WindowConfig) -> Batches:
-    """Tensors of whole sequences, or of windows that respect true lengths.
-
-    A sequence shorter than the window gives one (padded) window; the last
-    window is aligned to the sequence end so no step is left out.
-    """
-    x, lengths = data["x"], np.asarray(data["lengths"])
-    static, y = data["static"], data["y"]
-    n = len(lengths)
-    if window.length <= 0:
-        return Batches(
-            torch.as_tensor(x, dtype=torch.float32),
-            torch.as_tensor(lengths),
-            torch.as_tensor(static),
-            torch.as_tensor(y),
-            np.arange(n),
-            n,
-        )
-    size, stride = window.length, window.stride or window.length
-    rows, starts, win_lengths = [], [], []
-    for i, length in enumerate(lengths):
-        if length <= size:
-            begin = [0]
-        else:
-            begin = list(range(0, length - size + 1, stride))
-            if begin[-1] != length - size:
-                begin.append(length - size)
-        rows += [i] * len(begin)
-        starts += begin
-        win_lengths += [min(size, length)] * len(begin)
-    out = np.zeros((len(rows), size, x.shape[2]), dtype=np.float32)
-    for k, (i, s, w) in enumerate(zip(rows, starts, win_lengths)):
-        out[k, :w] = x[i, s : s + w]
-    rows = np.asarray(rows)
-    return Batches(
-        torch.as_tensor(out),
-        torch.as_tensor(np.asarray(win_lengths, dtype=np.int64)),
-        torch.as_tensor(static[rows]),
-        torch.as_tensor(y[rows]),
-        rows,
-        n,
-    )
-
-
-def _epoch_order(
-    batches: Batches, method: str, n_classes: int, generator: torch.Generator
-) -> torch.Tensor:
-    """Sample order for one epoch, with minority oversampling when configured."""
-    n = len(batches.y)
-    if method == "none":
-        return torch.randperm(n, generator=generator)
-    counts = torch.bincount(batches.y, minlength=n_classes).clamp(min=1).float()
-    if method == "weighted_sampler":
-        weights = (1.0 / counts)[batches.y]
-        return torch.multinomial(weights, n, replacement=True, generator=generator)
-    # replicate: repeat each class's samples up to the majority count
-    target = int(counts.max())
-    parts = []
-    for c in range(n_classes):
-        members = torch.nonzero(batches.y == c).squeeze(1)
-        if len(members):
-            reps = -(-target // len(members))
-            parts.append(members.repeat(reps)[:target])
-    order = torch.cat(parts)
-    return order[torch.randperm(len(order), generator=generator)]
-
-
-def augment(
-    x: torch.Tensor,
-    lengths: torch.Tensor,
-    config: AugmentationConfig,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """Jitter and per-channel scaling of a training batch, true steps only."""
-    if config.jitter_std <= 0 and config.scale_std <= 0:
-        return x
-    batch, steps, width = x.shape
-    keep = step_mask(lengths, steps).unsqueeze(-1)  # (B, T, 1)
-    scale = 1 + config.scale_std * torch.randn(batch, 1, width, generator=generator)
-    noise = config.jitter_std * torch.randn(x.shape, generator=generator)
-    return (x * scale + noise) * keep
-
-
 def predict_proba(
-    model: SequenceClassifier, batches: Batches, batch_size: int = 512
+    model: SequenceClassifier,
+    batches: Batches,
+    batch_size: int = 512,
+    device: torch.device | None = None,
+    precision: str = "fp32",
 ) -> np.ndarray:
-    """Class probabilities (n_sequences, K); windows are averaged per sequence."""
-    model.eval()
+    """Class probabilities (n_sequences, K); windows are averaged per sequence.
+
+    Runs where the model's parameters are (``device``: move the model there first).
+    """
+    device = device or next(model.parameters()).device
+    model.to(device).eval()
+    on_device = batches.to(device)
     outputs = []
-    with torch.no_grad():
-        for start in range(0, len(batches.y), batch_size):
-            index = torch.arange(start, min(start + batch_size, len(batches.y)))
-            x, lengths, static, _ = batches.take(index)
-            outputs.append(torch.softmax(model(x, lengths, static), dim=1))
-    probs = torch.cat(outputs).numpy()
+    with torch.no_grad(), autocast(device, precision):
+        for start in range(0, len(on_device.y), batch_size):
+            index = torch.arange(
+                start, min(start + batch_size, len(on_device.y)), device=device
+            )
+            x, lengths, static, _ = on_device.take(index)
+            logits = model(x, lengths, static).float()
+            outputs.append(torch.softmax(logits, dim=1))
+    probs = torch.cat(outputs).cpu().numpy()
     if (
         len(probs) == batches.n_sequences
         and (batches.parent == np.arange(len(probs))).all()
@@ -225,20 +140,17 @@ def fit(
         )
     shape = model_shape(train)
     check_against_data(config, shape.n_classes)
-    with torch_threads(config.torch_threads):
-        return _fit(train, validation, config, shape, epoch_callback, log_prefix)
-
-
-@contextlib.contextmanager
-def torch_threads(count: int):
-    """Use ``count`` intra-op threads inside the block (0: leave as is)."""
-    previous = torch.get_num_threads()
-    if count > 0:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    device = resolve_device(config.device)
+    logger.info(
+        "%straining on %s, %s",
+        log_prefix,
+        describe_device(config.device, device),
+        config.precision,
+    )
+    with compute_settings(config.torch_threads, config.deterministic, device):
+        return _fit(
+            train, validation, config, shape, device, epoch_callback, log_prefix
+        )
 
 
 def _fit(
@@ -246,17 +158,23 @@ def _fit(
     validation,
     config: TrainConfig,
     shape: ModelShape,
+    device: torch.device,
     epoch_callback,
     log_prefix: str,
 ) -> FitResult:
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)  # epoch order, on the CPU
+    noise = generator  # augmentation draws on the data's device
+    if device.type != "cpu":
+        noise = torch.Generator(device).manual_seed(config.seed)
 
-    train_batches = make_batches(train, config.window)
+    host_batches = make_batches(train, config.window)
+    train_batches = host_batches.to(device)  # moved once; batches indexed there
     val_batches = make_batches(validation, config.window) if validation else None
-    model = SequenceClassifier(config.model, shape)
+    model = SequenceClassifier(config.model, shape).to(device)
     weights = class_weights(train["y"], shape.n_classes, config.loss)
-    criterion = SequenceLoss(weights, config.loss)
+    criterion = SequenceLoss(weights, config.loss).to(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     optimizer = torch.optim.AdamW(
         model.parameters(),
         lr=config.optimizer.learning_rate,
@@ -280,17 +198,19 @@ def _fit(
     for epoch in epochs:
         started = time.perf_counter()
         model.train()
-        order = _epoch_order(
-            train_batches, config.sampling.method, shape.n_classes, generator
-        )
+        order = epoch_order(
+            host_batches, config.sampling.method, shape.n_classes, generator
+        ).to(device)
         total, seen = 0.0, 0
         for start in range(0, len(order), config.batch_size):
             x, lengths, static, y = train_batches.take(
                 order[start : start + config.batch_size]
             )
-            x = augment(x, lengths, config.augmentation, generator)
+            x = augment(x, lengths, config.augmentation, noise)
             optimizer.zero_grad(set_to_none=True)
-            loss = criterion(model(x, lengths, static), y)
+            with autocast(device, config.precision):
+                logits = model(x, lengths, static)
+            loss = criterion(logits.float(), y)
             loss = loss + weight_penalty(
                 model, config.optimizer.l1, config.optimizer.l2
             )
@@ -299,10 +219,12 @@ def _fit(
                     f"{log_prefix}The training loss became {loss.item()} in epoch {epoch}: "
                     "lower train.optimizer.learning_rate or set train.gradient_clip."
                 )
-            loss.backward()
+            scaler.scale(loss).backward()
             if config.gradient_clip > 0:
+                scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             if config.scheduler.name == "onecycle":
                 scheduler.step()
             total += loss.item() * len(y)
@@ -313,7 +235,9 @@ def _fit(
             "learning_rate": optimizer.param_groups[0]["lr"],
         }
         if val_batches is not None:
-            probs = predict_proba(model, val_batches)
+            probs = predict_proba(
+                model, val_batches, device=device, precision=config.precision
+            )
             val_f1 = float(
                 f1_score(
                     validation["y"],

@@ -11,6 +11,8 @@ import pandas as pd
 
 from ...modeling.artifacts import model_id
 from ...modeling.predict import predict
+from ...modeling.runtime import compute_settings, describe_device, resolve_device
+from ...parameters import InferenceParams
 from ..ingestion.nodes import attach_labels
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,10 @@ def attach_optional_labels(
 
 
 def predict_test_sequences(
-    predictor: dict, sequences: dict, params: dict[str, Any]
+    predictor: dict,
+    sequences: dict,
+    params: dict[str, Any],
+    inference: InferenceParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Predict every test sequence, in input order.
 
@@ -42,12 +47,16 @@ def predict_test_sequences(
         predictor: A model artifact or an ensemble artifact.
         sequences: Validated test sequences.
         params: The ``ingestion`` block (id column name).
+        inference: The ``inference`` block (``device``).
 
     Returns:
         The submission (``sample_index,label``) and per-class probabilities.
     """
+    device = resolve_device(inference.device, "inference.device")
+    logger.info("Inference on %s.", describe_device(inference.device, device))
     started = time.perf_counter()
-    labels, probs, class_names = predict(predictor, sequences)
+    with compute_settings(threads=0, device=device):
+        labels, probs, class_names = predict(predictor, sequences, device)
     seconds = time.perf_counter() - started
     ids = [str(i) for i in sequences["sample_ids"]]
     logger.info(

@@ -49,7 +49,12 @@ def create_pipeline(predictor: str = "trained_model", **kwargs) -> Pipeline:
             validate_test_sequences_node,
             Node(
                 predict_test_sequences,
-                inputs=[predictor, "validated_test_sequences", "params:ingestion"],
+                inputs=[
+                    predictor,
+                    "validated_test_sequences",
+                    "params:ingestion",
+                    "params:inference",
+                ],
                 outputs=["submission", "test_probabilities"],
                 name="predict_test_sequences_node",
                 tags=["inference"],
