@@ -4,6 +4,7 @@ and ``kedro rerun``, which takes the same configuration options."""
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,46 @@ from kedro.utils import load_obj
 
 from .errors import UserInputError, find_user_error
 
+# Kedro's own errors about what the user typed, as one sentence each
+_KEDRO_ERRORS = [
+    (
+        re.compile(
+            r"Failed to find the pipeline named '([^']+)'.*?instead\?\s+(\S+)", re.S
+        ),
+        "There is no pipeline '{0}': did you mean '{1}'? (`kedro registry list` "
+        "shows them all)",
+    ),
+    (
+        re.compile(r"Failed to find the pipeline named '([^']+)'"),
+        "There is no pipeline '{0}': see `kedro registry list` for the pipelines.",
+    ),
+    (
+        re.compile(r"Pipeline does not contain nodes named \[(.+?)\]"),
+        "The pipeline has no node named {0}: see `kedro registry describe "
+        "<pipeline>` for its nodes.",
+    ),
+    (
+        re.compile(
+            r"(\S+): Did not find any versions for .*?filepath=PurePosixPath\('([^']+)'"
+        ),
+        "{0} ({1}) has no saved version yet: run the pipeline that writes it first "
+        "(README, Pipelines).",
+    ),
+    (
+        re.compile(r"'load_versions' keys \[(.+?)\] are not found in the catalog"),
+        "--load-versions names {0}, which is not a dataset of the catalog: see "
+        "`kedro catalog list-datasets`.",
+    ),
+]
+
+
+def _kedro_error(exc: BaseException) -> str | None:
+    for pattern, sentence in _KEDRO_ERRORS:
+        found = pattern.search(str(exc))
+        if found:
+            return sentence.format(*found.groups())
+    return None
+
 
 @contextlib.contextmanager
 def _clear_errors():
@@ -20,10 +61,10 @@ def _clear_errors():
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - re-raised unless the user can fix it
-        user_error = find_user_error(exc)
-        if user_error is None:
+        message = find_user_error(exc) or _kedro_error(exc)
+        if message is None:
             raise
-        click.secho(f"Error: {user_error}", err=True, fg="red")
+        click.secho(f"Error: {message}", err=True, fg="red")
         sys.exit(1)
 
 

@@ -21,7 +21,12 @@ _current: OmegaConfigLoader | None = None
 
 
 class ProjectConfigLoader(OmegaConfigLoader):
-    """Kedro's ``OmegaConfigLoader``; the latest one built is the run's configuration."""
+    """Kedro's ``OmegaConfigLoader``; the latest one built is the run's configuration.
+
+    Credentials follow every environment: ``conf/local/credentials.yml`` (git-ignored,
+    where secrets live) is read under the run's environment too, so ``--env=challenge``
+    finds the same shared tuning database as a run without ``--env``.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,6 +35,19 @@ class ProjectConfigLoader(OmegaConfigLoader):
 
         _current = self
         pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        config = super().__getitem__(key)
+        run_env = self.env or self.default_run_env
+        if key != "credentials" or run_env in (self.base_env, "local"):
+            return config
+        local = OmegaConfigLoader(
+            self.conf_source, base_env=self.base_env, default_run_env="local"
+        )["credentials"]
+        only_env = OmegaConfigLoader(
+            self.conf_source, base_env=run_env, default_run_env=run_env
+        )["credentials"]
+        return {**local, **only_env}  # base < local < the run's environment
 
 
 def current_loader() -> OmegaConfigLoader:

@@ -35,12 +35,27 @@ class ConfigurationHook:
     @hook_impl(tryfirst=True)
     def after_context_created(self, context) -> None:
         loader = context.config_loader
+        _check_environment(loader)
         params = _read(loader, "parameters")
         files_only = copy.copy(loader)
         files_only.runtime_params = {}
         check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
         check_devices(check_parameters(params))
         check_data_source(_read(loader, "globals"))
+
+
+def _check_environment(loader) -> None:
+    """The run's environment is a folder of the configuration."""
+    env = loader.env or loader.default_run_env
+    conf = Path(str(loader.conf_source))
+    if conf.is_dir() and not (conf / env).is_dir() and env != "local":
+        known = sorted(
+            p.name for p in conf.iterdir() if p.is_dir() and p.name != "base"
+        )
+        raise UserInputError(
+            f"There is no environment '{env}' ({conf / env} does not exist): use one "
+            f"of {', '.join(known)}, or create that folder."
+        )
 
 
 def _read(loader, key: str) -> dict[str, Any]:

@@ -21,9 +21,36 @@ logger = logging.getLogger(__name__)
 def masked(url: str) -> str:
     """A storage URL with its password hidden, for logs and errors."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        if _misparsed(parsed):
+            # an unescaped '@' in the password: SQLAlchemy split at the first one;
+            # the host and database follow the last one
+            tail = url.rpartition("@")[2]
+            parsed = make_url(f"{parsed.drivername}://{parsed.username}:x@{tail}")
+        return parsed.render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - not a URL: show nothing of it
         return "<storage URL>"
+
+
+def _misparsed(parsed) -> bool:
+    return "@" in (parsed.host or "") + (parsed.database or "")
+
+
+def check_storage_url(url: str) -> None:
+    """A password with an unescaped '@' would send the rest of it as the host."""
+    try:
+        misparsed = _misparsed(make_url(url))
+    except Exception:  # noqa: BLE001 - SQLAlchemy's own message, masked
+        raise UserInputError(
+            f"The tuning storage URL {masked(url)} is not a database URL: fix it in "
+            "conf/local/credentials.yml (optuna_storage) or PIRATE_PAIN_OPTUNA_STORAGE."
+        ) from None
+    if misparsed:
+        raise UserInputError(
+            f"The tuning storage URL {masked(url)} has an '@' in its password: write "
+            "it as %40 (URL-escaped) in conf/local/credentials.yml or "
+            "PIRATE_PAIN_OPTUNA_STORAGE."
+        )
 
 
 def suggest(trial: optuna.Trial, space: dict[str, SearchDimension]) -> dict:
@@ -79,6 +106,7 @@ def _rdb_storage(url: str, params: TuneParams):
 
 def make_storage(url: str, params: TuneParams) -> optuna.storages.RDBStorage:
     """RDB storage with heartbeats: a killed worker's trial is failed and retried."""
+    check_storage_url(url)
     retries = params.connection_retries
     for attempt in range(1, retries + 1):
         try:

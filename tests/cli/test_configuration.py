@@ -149,3 +149,50 @@ def test_an_absent_device_stops_the_run_before_the_first_node(tmp_path):
         "train.device is 'cuda' but this machine has no CUDA device: use auto or cpu."
     )
     assert _files_under(root / "data") == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (
+            ["--pipeline=trian"],
+            "Error: There is no pipeline 'trian': did you mean 'train'?",
+        ),
+        (["--env=prod"], "Error: There is no environment 'prod'"),
+        (
+            ["--pipeline=train", "--nodes=fit_model_node"],
+            "Error: The pipeline has no node named 'fit_model_node'",
+        ),
+        (
+            ["--pipeline=train", "--from-nodes=fit_model_node"],
+            "Error: The pipeline has no node named 'fit_model_node'",
+        ),
+        (
+            [
+                "--pipeline=train",
+                "--load-versions=trained_modle:2020-01-01T00.00.00.000Z",
+            ],
+            "Error: --load-versions names trained_modle, which is not a dataset",
+        ),
+        (["--pipeline=report"], "Error: feature_report ("),
+        (
+            [
+                "--pipeline=inference",
+                "--load-versions=trained_model:2020-01-01T00.00.00.000Z",
+            ],
+            "Error: Version 2020-01-01T00.00.00.000Z of",
+        ),
+        (
+            ["--params=train.model.hiden_size=3"],
+            "Error: --params sets 'train.model.hiden_size', which is not a parameter "
+            "of this configuration: did you mean 'train.model.hidden_size'?",
+        ),
+    ],
+)
+def test_kedro_level_mistakes_end_in_one_sentence(cli_project, args, sentence):
+    result = kedro_cli(cli_project, "run", *args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(sentence), last

@@ -55,3 +55,26 @@ def test_shipped_environment_files_hold_only_their_differences(env):
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert len(lines) < 45, f"conf/{env} has {len(lines)} lines of settings"
+
+
+def test_local_credentials_follow_every_environment(tmp_path):
+    import shutil
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF, conf, ignore=shutil.ignore_patterns("local"))
+    (conf / "local").mkdir()
+    url = "mysql+pymysql://tuner:p@ss@db:3306/optuna"
+    (conf / "local" / "credentials.yml").write_text(f"optuna_storage:\n  url: {url}\n")
+    for env in (None, "local", "challenge", "japanese_vowels"):
+        loader = settings.CONFIG_LOADER_CLASS(
+            conf_source=str(conf), env=env, **settings.CONFIG_LOADER_ARGS
+        )
+        assert loader["credentials"]["optuna_storage"]["url"] == url, env
+    # an environment's own credentials win over local ones
+    (conf / "challenge" / "credentials.yml").write_text(
+        "optuna_storage:\n  url: sqlite:///x.db\n"
+    )
+    loader = settings.CONFIG_LOADER_CLASS(
+        conf_source=str(conf), env="challenge", **settings.CONFIG_LOADER_ARGS
+    )
+    assert loader["credentials"]["optuna_storage"]["url"] == "sqlite:///x.db"

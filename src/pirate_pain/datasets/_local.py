@@ -48,6 +48,11 @@ class LocalFileDataset(AbstractVersionedDataset):
             path = self._load_path()
         except DatasetError:  # versioned, and no version written yet
             path = None
+        if (path is None or not path.exists()) and self._version and self._version.load:
+            raise UserInputError(
+                f"Version {self._version.load} of {self._filepath} does not exist: "
+                f"pick one of the folders in {self._filepath} (--load-versions)."
+            )
         if path is None or not path.exists():
             raise UserInputError(
                 f"{self._filepath} does not exist yet: run the pipeline that writes it "

@@ -7,15 +7,17 @@ from collections.abc import Iterator
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-PER_SAMPLE = ("x", "lengths", "static", "y", "sample_ids")
-# sequence sets (ingestion output) name their per-sample arrays differently
-PER_SEQUENCE = ("values", "lengths", "sample_ids", "categorical_values", "labels")
+from ..errors import UserInputError
+
+# One vocabulary for every sequence set: validated sequences (ingestion) carry raw
+# values in ``x`` and ``categorical_values``; model inputs carry scaled ``x`` and
+# categorical codes in ``static``. ``y`` is -1 where there is no label.
+PER_SAMPLE = ("x", "lengths", "y", "sample_ids", "static", "categorical_values")
 
 
 def select_rows(data: dict, index: np.ndarray) -> dict:
     """Rows ``index`` of the per-sample arrays; shared metadata unchanged."""
-    rows = set(PER_SAMPLE) | set(PER_SEQUENCE)
-    return {k: (v[index] if k in rows else v) for k, v in data.items()}
+    return {k: (v[index] if k in PER_SAMPLE else v) for k, v in data.items()}
 
 
 def concat_model_inputs(first: dict, second: dict) -> dict:
@@ -26,7 +28,7 @@ def concat_model_inputs(first: dict, second: dict) -> dict:
         return np.pad(x, ((0, 0), (0, steps - x.shape[1]), (0, 0)))
 
     merged = dict(first)
-    for key in PER_SAMPLE:
+    for key in ("x", "lengths", "static", "y", "sample_ids"):
         a, b = first[key], second[key]
         if key == "x":
             a, b = padded(a), padded(b)
@@ -43,6 +45,14 @@ def stratified_folds(
         ``(fit_part, held_out_part)`` model inputs, one pair per fold.
     """
     pooled = concat_model_inputs(train, validation)
+    counts = np.bincount(pooled["y"], minlength=len(pooled["class_names"]))
+    if counts.min() < folds:
+        name = pooled["class_names"][int(counts.argmin())]
+        raise UserInputError(
+            f"Class '{name}' has {counts.min()} labelled sequence(s), fewer than the "
+            f"{folds} folds (train.cross_validation.folds / tune.objective_folds): "
+            "lower the folds or add data."
+        )
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_idx, held_idx in splitter.split(pooled["y"], pooled["y"]):
         yield select_rows(pooled, fit_idx), select_rows(pooled, held_idx)

@@ -33,7 +33,7 @@ def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
             f"{', '.join(missing) or 'none'}; extra: {', '.join(extra) or 'none'}): "
             "give the file the training columns."
         )
-    values, lengths = sequences["values"], sequences["lengths"]
+    values, lengths = sequences["x"], sequences["lengths"]
     mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
     means = values[mask].astype(np.float64).mean(0)
     for j, name in enumerate(names):

@@ -44,7 +44,7 @@ def apply_feature_transform(sequences: dict, transform: dict) -> dict:
             "The input columns differ from those the preprocessing was fitted on: "
             "give the file the training columns."
         )
-    x = sequences["values"].astype(np.float32).copy()
+    x = sequences["x"].astype(np.float32).copy()
     for spec in transform["scalers"]:
         idx = [names.index(c) for c in spec["columns"]]
         center = np.asarray(spec["center"], dtype=np.float32)
@@ -59,7 +59,7 @@ def apply_feature_transform(sequences: dict, transform: dict) -> dict:
         "x": x,
         "lengths": sequences["lengths"].astype(np.int64),
         "static": _static_codes(sequences, static),
-        "y": sequences["labels"].astype(np.int64),
+        "y": sequences["y"].astype(np.int64),
         "sample_ids": sequences["sample_ids"],
         "feature_names": np.asarray(transform["kept_features"], dtype=str),
         "class_names": np.asarray(transform["class_names"], dtype=str),

@@ -24,7 +24,7 @@ def labelled(tiny_raw, ingestion_params):
 
 def test_split_is_stratified_and_seeded(labelled, features_params):
     train, val = split_train_validation(labelled, features_params)
-    assert len(train["labels"]) + len(val["labels"]) == 24
+    assert len(train["y"]) + len(val["y"]) == 24
     assert not set(train["sample_ids"]) & set(val["sample_ids"])
     again, _ = split_train_validation(labelled, features_params)
     assert train["sample_ids"].tolist() == again["sample_ids"].tolist()
@@ -88,3 +88,29 @@ def test_bad_validation_fraction(labelled, features_params):
         split_train_validation(
             labelled, {**features_params, "validation_fraction": 1.5}
         )
+
+
+def test_a_class_absent_from_the_labels_is_refused(labelled, features_params):
+    absent = dict(labelled)
+    absent["y"] = np.where(labelled["y"] == 2, 0, labelled["y"])  # no high_pain left
+    with pytest.raises(UserInputError) as info:
+        split_train_validation(absent, features_params)
+    assert str(info.value).startswith(
+        "Class 'high_pain' has no labelled training sequence"
+    )
+    single = dict(labelled)
+    single["y"] = labelled["y"].copy()
+    single["y"][single["y"] == 2] = 0
+    single["y"][0] = 2  # one high_pain sequence: no stratified split possible
+    with pytest.raises(UserInputError, match="Class 'high_pain' has 1 labelled"):
+        split_train_validation(single, features_params)
+
+
+def test_more_folds_than_a_class_has_is_one_sentence(labelled):
+    from pirate_pain.modeling.data import stratified_folds
+    from tests.modeling.test_training_options import _data
+
+    data = _data()  # 30 sequences, 5 of class 'c': 10 once train + validation pool
+    with pytest.raises(UserInputError, match="Class 'c' has 10 labelled sequence"):
+        next(stratified_folds(data, data, 11, seed=0))
+    assert len(list(stratified_folds(data, data, 10, seed=0))) == 10

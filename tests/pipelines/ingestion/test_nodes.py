@@ -25,20 +25,18 @@ def test_valid_file_becomes_arrays(tiny_raw, ingestion_params):
     shuffled = frame.sample(frac=1.0, random_state=0)
     shuffled.attrs = frame.attrs
     sequences = validate_sequences(shuffled, ingestion_params)
-    assert sequences["values"].shape == (24, 16, 35)
+    assert sequences["x"].shape == (24, 16, 35)
     # sequences keep the order in which they first appear in the file
     assert list(sequences["sample_ids"]) == list(pd.unique(shuffled.sample_index))
     k = list(sequences["sample_ids"]).index("000")
     first = frame[frame.sample_index == "000"].sort_values("time")
-    np.testing.assert_allclose(
-        sequences["values"][k, :, 4], first["joint_00"], rtol=1e-6
-    )
+    np.testing.assert_allclose(sequences["x"][k, :, 4], first["joint_00"], rtol=1e-6)
     labelled = attach_labels(sequences, labels, ingestion_params)
     by_id = dict(zip(labels.sample_index, labels.label))
     expected = [
         ingestion_params["classes"].index(by_id[i]) for i in sequences["sample_ids"]
     ]
-    assert labelled["labels"].tolist() == expected
+    assert labelled["y"].tolist() == expected
 
 
 def test_missing_column(tiny_raw, ingestion_params):
@@ -88,7 +86,7 @@ def test_unsorted_rows_are_sorted(tiny_raw, ingestion_params):
     reversed_rows = frame.iloc[::-1].reset_index(drop=True)
     a = validate_sequences(frame, ingestion_params)
     b = validate_sequences(reversed_rows, ingestion_params)
-    np.testing.assert_array_equal(a["values"], b["values"][::-1])
+    np.testing.assert_array_equal(a["x"], b["x"][::-1])
     assert list(b["sample_ids"]) == list(a["sample_ids"])[::-1]
 
 
@@ -112,9 +110,9 @@ def test_unequal_lengths_refused_or_padded(tiny_raw, ingestion_params):
         ingestion_params,
     )
     padded = validate_sequences(short, {**ingestion_params, "unequal_lengths": "pad"})
-    assert padded["values"].shape == (24, 16, 35)
+    assert padded["x"].shape == (24, 16, 35)
     assert padded["lengths"][4] == 10
-    assert np.all(padded["values"][4, 10:] == 0)
+    assert np.all(padded["x"][4, 10:] == 0)
 
 
 def test_header_only_file(tiny_raw, ingestion_params):
@@ -207,7 +205,7 @@ def test_real_excerpt_is_read_correctly(ingestion_params):
         str(SHARED_EXCERPT / "pirate_pain_train_excerpt.csv")
     ).load()
     sequences = validate_sequences(raw, ingestion_params)
-    assert sequences["values"].shape == (11, 160, 35)
+    assert sequences["x"].shape == (11, 160, 35)
     assert sequences["sample_ids"][0] == "000" and sequences["sample_ids"][-1] == "010"
     assert sequences["categorical_values"][8].tolist() == [
         "one+peg_leg",
@@ -215,7 +213,7 @@ def test_real_excerpt_is_read_correctly(ingestion_params):
         "one+eye_patch",
     ]
     joint_30 = list(ingestion_params["numeric_columns"]).index("joint_30")
-    assert np.all(sequences["values"][:, :, joint_30] == 0.5)
+    assert np.all(sequences["x"][:, :, joint_30] == 0.5)
     all_labels = SequenceCSVDataset(
         str(SHARED_EXCERPT / "pirate_pain_train_labels.csv")
     ).load()
@@ -226,4 +224,4 @@ def test_real_excerpt_is_read_correctly(ingestion_params):
     }
     labels = all_labels[all_labels.sample_index.isin(sequences["sample_ids"])]
     labelled = attach_labels(sequences, labels, ingestion_params)
-    assert labelled["labels"][2] == 1  # sample 002 is low_pain
+    assert labelled["y"][2] == 1  # sample 002 is low_pain

@@ -406,3 +406,26 @@ def test_storage_that_stays_away_ends_in_one_sentence(tmp_path, monkeypatch):
         nodes.run_study(_data(), _data(seed=1), url, *_typed(params))
     assert "3 times without a trial finishing" in str(info.value)
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "password", ["s3cret@PW", "a:b/c", "p%40ss", "pässwörd", "x@y@z", "%2F@/:"]
+)
+def test_passwords_never_show_in_masked_urls(password):
+    from pirate_pain.tuning import masked
+
+    url = f"mysql+pymysql://tuner:{password}@127.0.0.1:3306/optuna"
+    shown = masked(url)
+    assert shown.startswith("mysql+pymysql://tuner:***@")
+    assert shown.endswith("127.0.0.1:3306/optuna")
+    for part in {password, *password.split("@"), *password.split(":")} - {""}:
+        if len(part) > 2:
+            assert part not in shown
+
+
+def test_unescaped_at_in_the_password_is_one_sentence():
+    from pirate_pain.tuning import make_storage
+
+    with pytest.raises(UserInputError) as info:
+        make_storage("mysql+pymysql://tuner:s3cret@PW@127.0.0.1:1/optuna", None)
+    assert "write it as %40" in str(info.value) and "s3cret" not in str(info.value)

@@ -22,6 +22,25 @@ logger = logging.getLogger(__name__)
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
 
 
+def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
+    """Every configured class has at least ``needed`` labelled sequences."""
+    names = [str(c) for c in sequences["class_names"]]
+    counts = np.bincount(sequences["y"], minlength=len(names))
+    for name, count in zip(names, counts):
+        if count == 0:
+            raise UserInputError(
+                f"Class '{name}' has no labelled training sequence: a classifier "
+                "cannot learn it; add sequences of it to the labels file or remove it "
+                "from ingestion.classes."
+            )
+        if count < needed:
+            raise UserInputError(
+                f"Class '{name}' has {count} labelled training sequence(s), fewer than "
+                f"the {needed} that {purpose} needs: add data or lower the split / "
+                "fold settings."
+            )
+
+
 def split_train_validation(
     sequences: dict, params: dict[str, Any]
 ) -> tuple[dict, dict]:
@@ -39,7 +58,8 @@ def split_train_validation(
         raise UserInputError(
             f"features.validation_fraction is {fraction}: choose a value between 0 and 1."
         )
-    labels = sequences["labels"]
+    labels = sequences["y"]
+    check_classes_present(sequences, 2, "a stratified train / validation split")
     index = np.arange(len(labels))
     try:
         train_idx, val_idx = train_test_split(
@@ -62,7 +82,7 @@ def split_train_validation(
 
 def _valid_steps(sequences: dict) -> np.ndarray:
     """All real (unpadded) time steps stacked: (sum of lengths, F)."""
-    values, lengths = sequences["values"], sequences["lengths"]
+    values, lengths = sequences["x"], sequences["lengths"]
     mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
     return values[mask].astype(np.float64)
 
@@ -188,9 +208,9 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
         "static_features": static,
         "class_names": [str(c) for c in train["class_names"]],
     }
-    classes, counts = np.unique(train["labels"], return_counts=True)
+    classes, counts = np.unique(train["y"], return_counts=True)
     report = {
-        "n_training_sequences": int(len(train["labels"])),
+        "n_training_sequences": int(len(train["y"])),
         "class_counts": {
             transform["class_names"][c]: int(n) for c, n in zip(classes, counts)
         },

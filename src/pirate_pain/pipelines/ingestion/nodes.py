@@ -191,13 +191,13 @@ def validate_sequences(raw: pd.DataFrame, params: dict[str, Any]) -> dict:
         src,
     )
     return {
-        "values": values,
+        "x": values,
         "lengths": lengths.astype(np.int64),
         "sample_ids": ids,
         "feature_names": np.asarray(params["numeric_columns"], dtype=str),
         "categorical_names": np.asarray(params["categorical_columns"], dtype=str),
         "categorical_values": categorical,
-        "labels": np.full(len(ids), -1, dtype=np.int64),
+        "y": np.full(len(ids), -1, dtype=np.int64),
         "class_names": np.asarray(params["classes"], dtype=str),
     }
 
@@ -256,7 +256,7 @@ def attach_labels(
             "add their labels."
         )
     result = dict(sequences)
-    result["labels"] = np.asarray([classes.index(lookup[i]) for i in ids], np.int64)
-    counts = np.bincount(result["labels"], minlength=len(classes))
+    result["y"] = np.asarray([classes.index(lookup[i]) for i in ids], np.int64)
+    counts = np.bincount(result["y"], minlength=len(classes))
     logger.info("Labels: %s", dict(zip(classes, counts.tolist())))
     return result
