@@ -164,6 +164,9 @@ class TuneParams(_Block):
 class InferenceParams(_Block):
     predictor: Literal["trained_model", "ensemble_model"] = "trained_model"
     device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps
+    # largest CDF gap per column against training before a file is refused
+    profile_threshold: float = Field(0.2, gt=0, le=1)
+    accept_unlike_training: bool = False  # true: skip the profile check
 
 
 BLOCKS: dict[str, type[BaseModel]] = {

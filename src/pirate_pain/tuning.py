@@ -32,6 +32,22 @@ def masked(url: str) -> str:
         return "<storage URL>"
 
 
+def server_reason(exc: BaseException, url: str) -> str:
+    """The database driver's own reason (e.g. "Unknown database 'x'"), one line,
+    with the URL's password removed should the driver repeat it."""
+    orig = getattr(exc, "orig", None) or exc
+    args = getattr(orig, "args", ())
+    reason = args[-1] if args and isinstance(args[-1], str) else str(orig)
+    reason = reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
+    try:
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - not a URL: nothing to remove
+        password = None
+    if password:
+        reason = reason.replace(str(password), "***")
+    return reason[:200]
+
+
 def _misparsed(parsed) -> bool:
     return "@" in (parsed.host or "") + (parsed.database or "")
 
@@ -116,9 +132,9 @@ def make_storage(url: str, params: TuneParams) -> optuna.storages.RDBStorage:
         except Exception as exc:  # noqa: BLE001 - driver errors differ by database
             if attempt == retries:
                 raise UserInputError(
-                    f"The tuning storage {masked(url)} cannot be reached "
-                    f"({type(exc).__name__}): start the database or fix the URL in "
-                    "conf/local/credentials.yml (optuna_storage) or "
+                    f"The tuning storage {masked(url)} cannot be used "
+                    f"({server_reason(exc, url)}): start the database or fix the URL "
+                    "in conf/local/credentials.yml (optuna_storage) or "
                     "PIRATE_PAIN_OPTUNA_STORAGE."
                 ) from None
             logger.warning(

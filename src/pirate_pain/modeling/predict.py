@@ -14,15 +14,18 @@ import torch
 from ..errors import UserInputError
 from .artifacts import load_classifier
 from .preprocessing import apply_feature_transform
+from .profile import DEFAULT_THRESHOLD, check_like_training
 from .training import make_batches, predict_proba
 
 ENSEMBLE_FORMAT = "pirate_pain.ensemble/1"
 VOTE_RULES = ("hard", "soft")
 
 
-def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
-    """Refuse input columns that differ from training: names, or statistics so far
-    off that a column was probably renamed or swapped."""
+def check_columns_like_training(
+    sequences: dict, preprocessing: dict, threshold: float | None = DEFAULT_THRESHOLD
+) -> None:
+    """Refuse input columns that differ from training: names, categorical values
+    never seen, or numeric distributions (``threshold``; None: names only)."""
     names = [str(n) for n in sequences["feature_names"]]
     trained = preprocessing["feature_names"]
     if names != trained:
@@ -33,17 +36,18 @@ def check_columns_like_training(sequences: dict, preprocessing: dict) -> None:
             f"{', '.join(missing) or 'none'}; extra: {', '.join(extra) or 'none'}): "
             "give the file the training columns."
         )
+    if threshold is None or "profile" not in preprocessing:
+        return
     values, lengths = sequences["x"], sequences["lengths"]
     mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
-    means = values[mask].astype(np.float64).mean(0)
-    for j, name in enumerate(names):
-        mean, std = preprocessing.get("column_stats", {}).get(name, (means[j], 1.0))
-        if abs(means[j] - mean) > 6 * std + 1e-3:
-            raise UserInputError(
-                f"Column '{name}' of the input has mean {means[j]:.4g} where training had "
-                f"{mean:.4g} (std {std:.3g}): the columns look renamed or swapped; "
-                "give each column its training meaning."
-            )
+    check_like_training(
+        preprocessing["profile"],
+        values[mask],
+        names,
+        sequences["categorical_values"],
+        [str(n) for n in sequences["categorical_names"]],
+        threshold,
+    )
 
 
 def check_vote_rule(rule: str) -> None:
@@ -67,6 +71,7 @@ def artifact_probabilities(
     sequences: dict,
     prepared: dict | None = None,
     device: torch.device | None = None,
+    threshold: float | None = DEFAULT_THRESHOLD,
 ) -> np.ndarray:
     """(N, K) probabilities of one model artifact on a raw sequence set.
 
@@ -77,7 +82,7 @@ def artifact_probabilities(
     key = json.dumps(preprocessing, sort_keys=True)
     prepared = {} if prepared is None else prepared
     if key not in prepared:
-        check_columns_like_training(sequences, preprocessing)
+        check_columns_like_training(sequences, preprocessing, threshold)
         prepared[key] = apply_feature_transform(sequences, preprocessing)
     return model_probabilities(artifact, prepared[key], device)
 
@@ -107,15 +112,22 @@ def vote(
 
 
 def predict(
-    predictor: dict, sequences: dict, device: torch.device | None = None
+    predictor: dict,
+    sequences: dict,
+    device: torch.device | None = None,
+    threshold: float | None = DEFAULT_THRESHOLD,
 ) -> tuple[np.ndarray, np.ndarray, list]:
-    """Labels (N,), probabilities (N, K) and class names of a model or an ensemble."""
+    """Labels (N,), probabilities (N, K) and class names of a model or an ensemble.
+
+    ``threshold``: the largest CDF gap a column may show against training (None:
+    accept data unlike training)."""
     if predictor.get("format") == ENSEMBLE_FORMAT:
         members, prepared = predictor["members"], {}
         probs = [
-            artifact_probabilities(m, sequences, prepared, device) for m in members
+            artifact_probabilities(m, sequences, prepared, device, threshold)
+            for m in members
         ]
         labels, mean = vote(probs, predictor["vote"], predictor["member_rank"])
         return labels, mean, members[0]["preprocessing"]["class_names"]
-    probs = artifact_probabilities(predictor, sequences, device=device)
+    probs = artifact_probabilities(predictor, sequences, None, device, threshold)
     return probs.argmax(1), probs, predictor["preprocessing"]["class_names"]

@@ -138,5 +138,21 @@ def test_bad_test_files_are_refused(project):
     assert "missing column(s) joint_05" in renamed
     swapped = raw.rename(columns={"joint_00": "joint_20", "joint_20": "joint_00"})
     message = _inference_error(project, swapped)
-    assert "looks renamed or swapped" in message or "look renamed or swapped" in message
-    assert "Column 'joint_00'" in message
+    assert "'joint_00'" in message and "distributed unlike training" in message
+    # the swap that once changed 35 of 60 labels
+    survey = raw.rename(
+        columns={"joint_00": "pain_survey_1", "pain_survey_1": "joint_00"}
+    )
+    assert "distributed unlike training" in _inference_error(project, survey)
+    recoded = raw.assign(n_legs=raw["n_legs"].replace("two", "2"))
+    assert "Column 'n_legs' has value(s) '2' that training never saw" in (
+        _inference_error(project, recoded)
+    )
+    # a user who knows better can say so; the labels then come out
+    recoded.to_csv(raw_path, index=False)
+    run_pipeline(
+        project,
+        "inference_single",
+        {"train": TINY_TRAIN, "inference": {"accept_unlike_training": True}},
+    )
+    shutil.copy(project / "test_backup.csv", raw_path)

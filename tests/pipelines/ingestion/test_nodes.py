@@ -70,6 +70,14 @@ def test_nan_or_inf(tiny_raw, ingestion_params, bad):
     )
 
 
+@pytest.mark.parametrize("huge", [1e308, -3.5e38])
+def test_values_beyond_float32_are_refused(tiny_raw, ingestion_params, huge):
+    frame = tiny_raw[0].copy()
+    frame.loc[5, "joint_12"] = huge
+    msg = _fails("joint_12' has the value", validate_sequences, frame, ingestion_params)
+    assert "sample 000 (row 7), beyond the float32 range" in msg
+
+
 def test_duplicate_time_step(tiny_raw, ingestion_params):
     frame = tiny_raw[0]
     doubled = pd.concat([frame, frame.iloc[[20]]], ignore_index=True)

@@ -429,3 +429,18 @@ def test_unescaped_at_in_the_password_is_one_sentence():
     with pytest.raises(UserInputError) as info:
         make_storage("mysql+pymysql://tuner:s3cret@PW@127.0.0.1:1/optuna", None)
     assert "write it as %40" in str(info.value) and "s3cret" not in str(info.value)
+
+
+@pytest.mark.mysql
+def test_storage_errors_carry_the_server_reason():
+    from pirate_pain.tuning import make_storage
+
+    base = _mysql_url().rsplit("/", 1)[0]
+    cases = {
+        f"{base}/no_such_database": "(Unknown database 'no_such_database')",
+        base.replace("//root@", "//nobody:pw4711@") + "/test": "(Access denied",
+    }
+    for url, reason in cases.items():
+        with pytest.raises(UserInputError) as info:
+            make_storage(url, _typed({"connection_retries": 1})[1])
+        assert reason in str(info.value) and "pw4711" not in str(info.value)

@@ -16,6 +16,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from ...errors import UserInputError
 from ...modeling.data import select_rows
+from ...modeling.profile import fit_profile
 
 logger = logging.getLogger(__name__)
 
@@ -198,11 +199,8 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
 
     transform = {
         "feature_names": names,
-        # per input column (mean, std): lets inference spot swapped or renamed columns
-        "column_stats": {
-            n: [float(m), float(s)]
-            for n, m, s in zip(names, steps.mean(0), steps.std(0))
-        },
+        # what training saw per input column: inference refuses data unlike it
+        "profile": fit_profile(steps, names, train["categorical_values"], cat_names),
         "kept_features": kept,
         "scalers": scalers,
         "static_features": static,

@@ -56,7 +56,15 @@ def predict_test_sequences(
     logger.info("Inference on %s.", describe_device(inference.device, device))
     started = time.perf_counter()
     with compute_settings(threads=0, device=device):
-        labels, probs, class_names = predict(predictor, sequences, device)
+        threshold = (
+            None if inference.accept_unlike_training else inference.profile_threshold
+        )
+        if threshold is None:
+            logger.warning(
+                "inference.accept_unlike_training is true: the input is not compared "
+                "with what the model was trained on."
+            )
+        labels, probs, class_names = predict(predictor, sequences, device, threshold)
     seconds = time.perf_counter() - started
     ids = [str(i) for i in sequences["sample_ids"]]
     logger.info(

@@ -47,6 +47,9 @@ def _check_columns(frame: pd.DataFrame, params: dict[str, Any], src: str) -> Non
         )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _check_numeric(frame: pd.DataFrame, columns: list[str], src: str, id_col: str):
     """Raise on the first non-numeric, missing or infinite cell."""
     for column in columns:
@@ -66,6 +69,17 @@ def _check_numeric(frame: pd.DataFrame, columns: list[str], src: str, id_col: st
             raise UserInputError(
                 f"{src} column '{column}' has a missing or infinite value in sample "
                 f"{frame.at[row, id_col]} (row {row + 2}): fill or remove it."
+            )
+        # the model computes in float32: beyond its range a value becomes infinite,
+        # below its smallest normal it is a denormal that becomes zero
+        huge = np.abs(values) > FLOAT32_MAX
+        if huge.any():
+            row = frame.index[huge][0]
+            raise UserInputError(
+                f"{src} column '{column}' has the value {values[huge][0]:g} in sample "
+                f"{frame.at[row, id_col]} (row {row + 2}), beyond the float32 range "
+                f"(±{FLOAT32_MAX:.3g}) the model computes in: rescale the column or fix "
+                "the value."
             )
         frame[column] = values
 
