@@ -13,6 +13,7 @@ from kedro.framework.cli.project import run as kedro_run
 from kedro.utils import load_obj
 
 from .errors import UserInputError, find_user_error
+from .masking import mask_credentials
 
 # Kedro's own errors about what the user typed, as one sentence each
 _KEDRO_ERRORS = [
@@ -64,7 +65,7 @@ def _clear_errors():
         message = find_user_error(exc) or _kedro_error(exc)
         if message is None:
             raise
-        click.secho(f"Error: {message}", err=True, fg="red")
+        click.secho(f"Error: {mask_credentials(str(message))}", err=True, fg="red")
         sys.exit(1)
 
 

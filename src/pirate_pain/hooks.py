@@ -11,7 +11,7 @@ from typing import Any
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
-from . import fingerprints
+from . import fingerprints, masking
 from .errors import UserInputError
 from .parameters import (
     check_data_source,
@@ -34,6 +34,7 @@ class ConfigurationHook:
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context) -> None:
+        masking.install()  # credentials never reach the console or a log file
         loader = context.config_loader
         _check_environment(loader)
         params = _read(loader, "parameters")

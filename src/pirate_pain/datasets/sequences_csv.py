@@ -49,8 +49,14 @@ class SequenceCSVDataset(LocalFileDataset):
         if not path.exists():
             hint = f" {self._hint}" if self._hint else ""
             raise UserInputError(f"File {path} does not exist:{hint or ' create it.'}")
+        if path.is_dir():
+            raise UserInputError(
+                f"{path} is a folder, not a CSV file: point the catalog (globals.yml "
+                "raw_dir) at the folder that holds the files."
+            )
         try:
-            frame = pd.read_csv(path, dtype={self._id_column: str})
+            # index_col=False: a delimiter at the end of every row is not an index
+            frame = pd.read_csv(path, dtype={self._id_column: str}, index_col=False)
         except pd.errors.EmptyDataError as exc:
             raise UserInputError(
                 f"File {path} is empty: it needs a header row and data rows."

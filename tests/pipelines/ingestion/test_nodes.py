@@ -233,3 +233,26 @@ def test_real_excerpt_is_read_correctly(ingestion_params):
     labels = all_labels[all_labels.sample_index.isin(sequences["sample_ids"])]
     labelled = attach_labels(sequences, labels, ingestion_params)
     assert labelled["y"][2] == 1  # sample 002 is low_pain
+
+
+def test_a_folder_instead_of_a_file_is_named(tmp_path):
+    folder = tmp_path / "pirate_pain_train.csv"
+    folder.mkdir()
+    assert _load_error(SequenceCSVDataset(str(folder))).startswith(
+        f"{folder} is a folder, not a CSV file"
+    )
+
+
+def test_a_comma_at_the_end_of_every_row_keeps_the_columns(
+    tmp_path, tiny_raw, ingestion_params
+):
+    path = tmp_path / "pirate_pain_train.csv"
+    text = tiny_raw[0].to_csv(index=False)
+    path.write_text("\n".join(line + "," for line in text.splitlines()[1:]))
+    path.write_text(text.splitlines()[0] + "\n" + path.read_text())
+    frame = SequenceCSVDataset(str(path)).load()
+    assert list(frame.columns) == list(tiny_raw[0].columns)
+    expected = validate_sequences(tiny_raw[0], ingestion_params)
+    np.testing.assert_allclose(
+        validate_sequences(frame, ingestion_params)["x"], expected["x"], rtol=1e-6
+    )

@@ -444,3 +444,26 @@ def test_storage_errors_carry_the_server_reason():
         with pytest.raises(UserInputError) as info:
             make_storage(url, _typed({"connection_retries": 1})[1])
         assert reason in str(info.value) and "pw4711" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "password", ["s3cret@PW", "a:b/c", "p%40ss", "pässwörd", "x@y@z"]
+)
+def test_log_records_never_carry_a_password(password, caplog):
+    import logging
+
+    from pirate_pain.masking import MaskCredentials
+
+    logger = logging.getLogger("tests.masking")
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskCredentials())
+    logger.addHandler(handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="tests.masking"):
+            caplog.handler.addFilter(MaskCredentials())
+            logger.info("cannot open %s", f"mysql://tuner:{password}@db:3306/optuna")
+    finally:
+        logger.removeHandler(handler)
+    assert (
+        caplog.records[0].getMessage() == "cannot open mysql://tuner:***@db:3306/optuna"
+    )
