@@ -87,7 +87,21 @@ def test_built_site_renders_train_pipeline(tmp_path):
     assert shot.stat().st_size > 10_000
 
 
-def _wait_for_json(url: str, seconds: float = 120) -> str:
+def _free_port() -> int:
+    """A free local port below 49152 (kedro-viz refuses higher ones)."""
+    import random
+
+    for port in random.Random().sample(range(20000, 49000), 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free local port")
+
+
+def _wait_for_json(url: str, server: subprocess.Popen, seconds: float = 240) -> str:
     import time
     import urllib.request
 
@@ -97,7 +111,7 @@ def _wait_for_json(url: str, seconds: float = 120) -> str:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.read().decode()
         except OSError:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or server.poll() is not None:
                 raise
             time.sleep(1)
 
@@ -121,9 +135,7 @@ def test_viz_shows_the_members_of_the_chosen_environment(tmp_path):
     assert "bigru_seed1" not in built
 
     # `kedro viz run --env=...` (a real server on a free local port)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -139,10 +151,14 @@ def test_viz_shows_the_members_of_the_chosen_environment(tmp_path):
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(tmp_path / "viz.log", "w"),  # noqa: SIM115 - closed with the process
     )
     try:
-        served = _wait_for_json(f"http://127.0.0.1:{port}/api/pipelines/ensemble")
+        served = _wait_for_json(
+            f"http://127.0.0.1:{port}/api/pipelines/ensemble", server=server
+        )
+    except OSError as exc:
+        raise AssertionError((tmp_path / "viz.log").read_text()[-3000:]) from exc
     finally:
         server.terminate()
         server.wait(timeout=30)
