@@ -17,29 +17,11 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from ...errors import UserInputError
 from ...modeling.data import select_rows
 from ...modeling.profile import fit_profile
+from ..ingestion.nodes import check_classes_present
 
 logger = logging.getLogger(__name__)
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-
-
-def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
-    """Every configured class has at least ``needed`` labelled sequences."""
-    names = [str(c) for c in sequences["class_names"]]
-    counts = np.bincount(sequences["y"], minlength=len(names))
-    for name, count in zip(names, counts):
-        if count == 0:
-            raise UserInputError(
-                f"Class '{name}' has no labelled training sequence: a classifier "
-                "cannot learn it; add sequences of it to the labels file or remove it "
-                "from ingestion.classes."
-            )
-        if count < needed:
-            raise UserInputError(
-                f"Class '{name}' has {count} labelled training sequence(s), fewer than "
-                f"the {needed} that {purpose} needs: add data or lower the split / "
-                "fold settings."
-            )
 
 
 def split_train_validation(

@@ -13,7 +13,7 @@ from ...modeling.artifacts import model_id
 from ...modeling.predict import predict
 from ...modeling.runtime import compute_settings, describe_device, resolve_device
 from ...parameters import InferenceParams
-from ..ingestion.nodes import attach_labels
+from ..ingestion.nodes import attach_labels, validate_sequences
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +35,38 @@ def attach_optional_labels(
     return attach_labels(sequences, raw_labels, params)
 
 
+def predict_test_file(
+    predictor: dict,
+    raw_test: pd.DataFrame,
+    params: dict[str, Any],
+    inference: InferenceParams,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate the raw test file and predict every sequence, in input order.
+
+    One node, so a file that is refused (bad cells, columns unlike training) leaves
+    no intermediate output behind.
+
+    Args:
+        predictor: A model artifact or an ensemble artifact.
+        raw_test: The raw test file (long format).
+        params: The ``ingestion`` block.
+        inference: The ``inference`` block (device, input check).
+
+    Returns:
+        The submission (``sample_index,label``) and per-class probabilities.
+    """
+    sequences = validate_sequences(raw_test, params)
+    return predict_test_sequences(predictor, sequences, params, inference)
+
+
 def predict_test_sequences(
     predictor: dict,
     sequences: dict,
     params: dict[str, Any],
     inference: InferenceParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Predict every test sequence, in input order.
-
-    Args:
-        predictor: A model artifact or an ensemble artifact.
-        sequences: Validated test sequences.
-        params: The ``ingestion`` block (id column name).
-        inference: The ``inference`` block (``device``).
-
-    Returns:
-        The submission (``sample_index,label``) and per-class probabilities.
-    """
+    """Predict every validated test sequence, in input order (see
+    ``predict_test_file``)."""
     device = resolve_device(inference.device, "inference.device")
     logger.info("Inference on %s.", describe_device(inference.device, device))
     started = time.perf_counter()

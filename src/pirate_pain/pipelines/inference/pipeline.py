@@ -4,7 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from ...modeling.preprocessing import apply_feature_transform
 from ..ingestion.nodes import validate_sequences
-from .nodes import attach_optional_labels, predict_test_sequences
+from .nodes import attach_optional_labels, predict_test_file
 
 validate_test_sequences_node = Node(
     validate_sequences,
@@ -46,12 +46,11 @@ def create_pipeline(predictor: str = "trained_model", **kwargs) -> Pipeline:
     """Predict with ``predictor``: ``trained_model`` or ``ensemble_model``."""
     return Pipeline(
         [
-            validate_test_sequences_node,
             Node(
-                predict_test_sequences,
+                predict_test_file,
                 inputs=[
                     predictor,
-                    "validated_test_sequences",
+                    "raw_test_sequences",
                     "params:ingestion",
                     "params:inference",
                 ],

@@ -274,3 +274,35 @@ def attach_labels(
     counts = np.bincount(result["y"], minlength=len(classes))
     logger.info("Labels: %s", dict(zip(classes, counts.tolist())))
     return result
+
+
+def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
+    """Every configured class has at least ``needed`` labelled sequences."""
+    names = [str(c) for c in sequences["class_names"]]
+    counts = np.bincount(sequences["y"], minlength=len(names))
+    for name, count in zip(names, counts):
+        if count == 0:
+            raise UserInputError(
+                f"Class '{name}' has no labelled training sequence: a classifier "
+                "cannot learn it; add sequences of it to the labels file or remove it "
+                "from ingestion.classes."
+            )
+        if count < needed:
+            raise UserInputError(
+                f"Class '{name}' has {count} labelled training sequence(s), fewer than "
+                f"the {needed} that {purpose} needs: add data or lower the split / "
+                "fold settings."
+            )
+
+
+def attach_training_labels(
+    sequences: dict, raw_labels: pd.DataFrame, params: dict[str, Any]
+) -> dict:
+    """``attach_labels`` for training data: every configured class must be there.
+
+    Returns:
+        The labelled sequence set.
+    """
+    labelled = attach_labels(sequences, raw_labels, params)
+    check_classes_present(labelled, 1, "training")
+    return labelled

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import attach_labels, validate_sequences
+from .nodes import attach_training_labels, validate_sequences
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,7 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["ingestion"],
             ),
             Node(
-                attach_labels,
+                attach_training_labels,
                 inputs=[
                     "validated_train_sequences",
                     "raw_train_labels",

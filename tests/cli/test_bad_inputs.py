@@ -1,0 +1,110 @@
+"""Bad input files through the real CLI: exit 1, one line naming what to fix, and no
+output under data/ changed (byte for byte)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.conftest import kedro_cli, make_project
+
+TINY = (
+    "--params=train.epochs=1,train.model.hidden_size=4,train.model.num_layers=1,"
+    "train.progress_bar=false"
+)
+
+
+def _snapshot(root) -> dict[str, str]:
+    """Content hash of every output file (the raw inputs are what the cases edit)."""
+    data = root / "data"
+    return {
+        str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(data.rglob("*"))
+        if p.is_file() and p.relative_to(data).parts[0] != "01_raw"
+    }
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("bad") / "project")
+    first = kedro_cli(root, "run", "--pipeline=train", TINY)
+    assert first.returncode == 0, first.stderr[-2000:]
+    raw = root / "data/01_raw/synthetic"
+    for name in ("pirate_pain_train.csv", "pirate_pain_train_labels.csv"):
+        shutil.copy(raw / name, root / f"{name}.orig")
+    shutil.copy(raw / "pirate_pain_test.csv", root / "pirate_pain_test.csv.orig")
+    return root
+
+
+def _swap(frame, a, b):
+    return frame.rename(columns={a: b, b: a})[list(frame.columns)]
+
+
+CASES = {
+    "test columns swapped": (
+        "pirate_pain_test.csv",
+        lambda f: _swap(f, "joint_00", "pain_survey_1"),
+        "inference",
+        "distributed unlike training",
+    ),
+    "test category re-encoded": (
+        "pirate_pain_test.csv",
+        lambda f: f.assign(n_legs=f["n_legs"].replace("two", "2")),
+        "inference",
+        "Column 'n_legs' has value(s) '2' that training never saw",
+    ),
+    "test value never seen": (
+        "pirate_pain_test.csv",
+        lambda f: f.assign(n_eyes=f["n_eyes"].replace("two", "three")),
+        "inference",
+        "Column 'n_eyes' has value(s) 'three'",
+    ),
+    "test column rescaled": (
+        "pirate_pain_test.csv",
+        lambda f: f.assign(joint_00=f["joint_00"] * 100),
+        "inference",
+        "'joint_00'",
+    ),
+    "train value beyond float32": (
+        "pirate_pain_train.csv",
+        lambda f: f.assign(joint_03=f["joint_03"].where(f.index != 7, 1e308)),
+        "train",
+        "beyond the float32 range",
+    ),
+    "train text in a number column": (
+        "pirate_pain_train.csv",
+        lambda f: f.astype({"joint_04": object}).assign(
+            joint_04=lambda g: g["joint_04"].where(g.index != 9, "abc")
+        ),
+        "train",
+        "non-numeric value 'abc'",
+    ),
+    "a class missing from the labels": (
+        "pirate_pain_train_labels.csv",
+        lambda f: f.assign(label=f["label"].replace("high_pain", "low_pain")),
+        "train",
+        "Class 'high_pain' has no labelled training sequence",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_file_is_one_sentence_and_changes_nothing(trained, case):
+    file_name, mutate, pipeline, message = CASES[case]
+    raw = trained / "data/01_raw/synthetic" / file_name
+    original = pd.read_csv(trained / f"{file_name}.orig", dtype={"sample_index": str})
+    before = _snapshot(trained)
+    mutate(original).to_csv(raw, index=False)
+    try:
+        result = kedro_cli(trained, "run", f"--pipeline={pipeline}", TINY)
+    finally:
+        shutil.copy(trained / f"{file_name}.orig", raw)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and message in last, last
+    assert _snapshot(trained) == before
