@@ -77,7 +77,9 @@ def main() -> None:
         else:
             missed.append((names[a], names[b]))
     pairs = caught + len(missed)
-    print(f"pairwise swaps of {len(names)} numeric columns: {caught} of {pairs} refused")
+    print(
+        f"pairwise swaps of {len(names)} numeric columns: {caught} of {pairs} refused"
+    )
     if missed:
         print(f"  not refused (alike distributions), e.g.: {missed[:5]}")
     rescaled = 0
