@@ -115,6 +115,21 @@ class BenchmarkParams(_Block):
     baselines: list[Literal["minirocket"]] = Field(default_factory=list)
 
 
+class CompareParams(_Block):
+    candidates: list[str] = Field(min_length=1)  # candidate names, same folds for all
+    reference: str | None = None  # paired differences against it; None: the first
+    folds: int = Field(5, ge=2)
+    repeats: int = Field(2, ge=1)
+    seed: int = 42  # repeat r uses seed + r
+
+    @field_validator("reference")
+    @classmethod
+    def _among_candidates(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value not in (info.data.get("candidates") or []):
+            raise ValueError("name one of compare.candidates")
+        return value
+
+
 class SearchDimension(_Block):
     type: Literal["float", "int", "categorical"]
     low: float | None = None
@@ -176,6 +191,7 @@ BLOCKS: dict[str, type[BaseModel]] = {
     "tune": TuneParams,
     "ensemble": EnsembleParams,
     "benchmark": BenchmarkParams,
+    "compare": CompareParams,
     "inference": InferenceParams,
 }
 # mappings of train overrides: --params may add keys there (the train block checks)
@@ -248,6 +264,8 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
         candidate_config(train, candidates, name, "ensemble.members")
     for name in typed["benchmark"].models:
         candidate_config(train, candidates, name, "benchmark.models")
+    for name in typed["compare"].candidates:
+        candidate_config(train, candidates, name, "compare.candidates")
     check_search_space(train, typed["tune"])
     return typed
 

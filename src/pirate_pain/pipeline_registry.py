@@ -13,6 +13,7 @@ from .configuration import current_loader
 from .parameters import check_parameters
 from .pipelines import (
     benchmark,
+    compare,
     ensemble,
     features,
     inference,
@@ -35,6 +36,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "features": features.create_pipeline(),
         "train": train.create_pipeline(),
         "benchmark": benchmark.create_pipeline(),
+        "compare": compare.create_pipeline(),
         "tune": tune.create_pipeline(),
         "report": report.create_pipeline(),
         "ensemble": ensemble.create_pipeline(params["ensemble"]),

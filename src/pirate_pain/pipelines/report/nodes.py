@@ -12,6 +12,7 @@ import pandas as pd
 
 from ...errors import UserInputError
 from ...evaluation import plot_confusion_matrix, plot_learning_curves
+from ..compare.nodes import plot_comparison
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
@@ -107,6 +108,7 @@ def build_report(
     ensemble_comparison: pd.DataFrame | None,
     tuning_summary: dict | None,
     benchmark_table: pd.DataFrame | None,
+    comparison_table: pd.DataFrame | None = None,
 ) -> str:
     """The run report as one HTML page with the plots embedded.
 
@@ -117,6 +119,7 @@ def build_report(
         ensemble_comparison: Members against the votes, or None if not run.
         tuning_summary: The tuning study's summary, or None if not run.
         benchmark_table: The benchmark comparison, or None if not run.
+        comparison_table: The repeated k-fold comparison, or None if not run.
 
     Returns:
         The HTML text.
@@ -140,6 +143,11 @@ def build_report(
         )
     if benchmark_table is not None:
         parts.append(f"<h2>Benchmark</h2>{_table(benchmark_table)}")
+    if comparison_table is not None:
+        parts.append(
+            "<h2>Repeated k-fold comparison</h2>"
+            f"{_table(comparison_table)}{_image(plot_comparison(comparison_table))}"
+        )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Run report"

@@ -17,6 +17,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "ensemble_comparison",  # None until its pipeline has run
                     "tuning_summary",
                     "benchmark_table",
+                    "comparison_table",
                 ],
                 outputs="run_report",
                 name="build_report_node",

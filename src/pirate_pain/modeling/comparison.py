@@ -1,0 +1,47 @@
+"""Intervals for repeated k-fold scores: the Nadeau-Bengio corrected resampled t.
+
+Resampled training sets overlap, so fold scores are correlated and the plain t
+interval is too narrow. Nadeau & Bengio (2003) inflate the variance of the mean of
+J = folds x repeats scores by ``1/J + n_test/n_train``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def corrected_interval(
+    scores: np.ndarray, n_train: int, n_test: int, confidence: float = 0.95
+) -> tuple[float, float, float, float]:
+    """Mean, standard deviation and the corrected ``confidence`` interval."""
+    scores = np.asarray(scores, dtype=np.float64)
+    mean, std = float(scores.mean()), float(scores.std(ddof=1))
+    half = _half_width(std, len(scores), n_train, n_test, confidence)
+    return mean, std, mean - half, mean + half
+
+
+def paired_difference(
+    scores: np.ndarray,
+    reference: np.ndarray,
+    n_train: int,
+    n_test: int,
+    confidence: float = 0.95,
+) -> tuple[float, float, float, float]:
+    """Mean difference to ``reference`` on the same folds, its corrected interval
+    and the two-sided p-value of "no difference" (1.0 when every difference is 0)."""
+    diff = np.asarray(scores, dtype=np.float64) - np.asarray(reference)
+    mean, std = float(diff.mean()), float(diff.std(ddof=1))
+    if std == 0.0:
+        return mean, mean, mean, 1.0 if mean == 0.0 else 0.0
+    half = _half_width(std, len(diff), n_train, n_test, confidence)
+    scale = std * np.sqrt(1 / len(diff) + n_test / n_train)
+    p_value = float(2 * stats.t.sf(abs(mean) / scale, df=len(diff) - 1))
+    return mean, mean - half, mean + half, p_value
+
+
+def _half_width(std, count, n_train, n_test, confidence) -> float:
+    if count < 2:
+        return float("nan")
+    scale = std * np.sqrt(1 / count + n_test / n_train)
+    return float(stats.t.ppf(0.5 + confidence / 2, df=count - 1) * scale)

@@ -1,0 +1,35 @@
+"""Raw files -> model inputs -> every candidate on the same repeated folds."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ..features import create_pipeline as features_pipeline
+from ..ingestion import create_pipeline as ingestion_pipeline
+from .nodes import cross_validate_candidates, plot_comparison
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    compare = Pipeline(
+        [
+            Node(
+                cross_validate_candidates,
+                inputs=[
+                    "model_input_train",
+                    "model_input_validation",
+                    "params:train",
+                    "params:candidates",
+                    "params:compare",
+                ],
+                outputs=["comparison_table", "oof_predictions"],
+                name="cross_validate_candidates_node",
+                tags=["comparison"],
+            ),
+            Node(
+                plot_comparison,
+                inputs="comparison_table",
+                outputs="comparison_plot",
+                name="plot_comparison_node",
+                tags=["comparison"],
+            ),
+        ]
+    )
+    return ingestion_pipeline() + features_pipeline() + compare
