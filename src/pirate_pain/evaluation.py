@@ -80,3 +80,22 @@ def plot_learning_curves(history: list[dict], title: str = "Learning curves"):
     loss_ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def plot_comparison(table):
+    """One row per configuration: mean macro F1 and its corrected 95 % interval."""
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(table) + 1.5))
+    y = np.arange(len(table))
+    means = table["macro_f1_mean"].to_numpy()
+    ax.errorbar(
+        means,
+        y,
+        xerr=[means - table["ci95_low"], table["ci95_high"] - means],
+        fmt="o",
+        capsize=4,
+    )
+    ax.set_yticks(y, table["configuration"])
+    ax.invert_yaxis()
+    ax.set_xlabel("macro F1 (repeated k-fold, Nadeau-Bengio 95 % interval)")
+    fig.tight_layout()
+    return fig

@@ -285,3 +285,20 @@ def test_fold_models_hold_out_even_with_fit_on_validation():
     models, summary = cross_validate(_data(), _data(seed=1), {}, config)
     assert summary["enabled"] and len(summary["folds"]) == 2
     assert all(not m["train_config"]["fit_on_validation"] for m in models["models"])
+
+
+@pytest.mark.parametrize("rule", ["macro_f1", "loss", "smoothed_macro_f1"])
+def test_early_stopping_keeps_the_best_epoch_of_the_chosen_score(rule):
+    config = _config(epochs=6, patience=10, early_stopping=rule, smoothing_window=2)
+    result = fit(_data(), _data(seed=1), config)
+    f1 = np.array([h["val_macro_f1"] for h in result.history])
+    loss = np.array([h["val_loss"] for h in result.history])
+    if rule == "loss":
+        score = -loss
+    elif rule == "smoothed_macro_f1":
+        score = np.array([f1[max(0, i - 1) : i + 1].mean() for i in range(len(f1))])
+    else:
+        score = f1
+    best = max(range(len(score)), key=lambda i: (round(score[i], 9), -loss[i]))
+    assert result.best_epoch == best + 1
+    assert result.best_val_macro_f1 == pytest.approx(f1[best])

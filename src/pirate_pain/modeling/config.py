@@ -136,7 +136,11 @@ class TrainConfig(_Block):
     seed: int = 42
     epochs: int = Field(40, ge=1)
     batch_size: int = Field(64, ge=1)
-    patience: int = Field(8, ge=1)  # early stopping on validation macro F1
+    patience: int = Field(8, ge=1)  # epochs without a better selection score
+    # what early stopping keeps the best epoch of: this epoch's validation macro F1,
+    # validation loss, or macro F1 averaged over the last smoothing_window epochs
+    early_stopping: Literal["macro_f1", "loss", "smoothed_macro_f1"] = "macro_f1"
+    smoothing_window: int = Field(3, ge=1)
     # true: fit on train + validation for all epochs, no early stopping (k-fold
     # and tuning trials still hold out); validation scores are then in-sample
     fit_on_validation: bool = False

@@ -84,6 +84,18 @@ def predict_proba(
     return summed / np.maximum(counts, 1)
 
 
+def selection_score(
+    config: TrainConfig, val_f1s: list[float], val_loss: float
+) -> float:
+    """What early stopping maximises: this epoch's validation macro F1, its loss
+    (negated), or macro F1 averaged over the last ``smoothing_window`` epochs."""
+    if config.early_stopping == "loss":
+        return -val_loss
+    if config.early_stopping == "smoothed_macro_f1":
+        return float(np.mean(val_f1s[-config.smoothing_window :]))
+    return val_f1s[-1]
+
+
 def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
     s = config.scheduler
     if s.name == "cosine":
@@ -187,7 +199,8 @@ def _fit(
     scheduler = _scheduler(optimizer, config, steps_per_epoch)
 
     result = FitResult(model=model, shape=shape)
-    best_state, best_f1, best_loss, since_best = None, -1.0, np.inf, 0
+    best_state, best_score, best_loss, since_best = None, -np.inf, np.inf, 0
+    best_f1, val_f1s = -1.0, []
     show_bar = config.progress_bar and sys.stderr.isatty()
     epochs = tqdm(
         range(1, config.epochs + 1),
@@ -250,11 +263,14 @@ def _fit(
             true_p = probs[np.arange(len(probs)), validation["y"]]
             val_loss = float(-np.log(np.clip(true_p, 1e-7, 1.0)).mean())
             record["val_macro_f1"], record["val_loss"] = val_f1, val_loss
-            # equal macro F1 (common on small validation sets): lower loss wins
-            if val_f1 > best_f1 + 1e-9 or (
-                val_f1 > best_f1 - 1e-9 and val_loss < best_loss
+            val_f1s.append(val_f1)
+            score = selection_score(config, val_f1s, val_loss)
+            # equal scores (common on small validation sets): lower loss wins
+            if score > best_score + 1e-9 or (
+                score > best_score - 1e-9 and val_loss < best_loss
             ):
-                best_f1, best_loss, since_best = val_f1, val_loss, 0
+                best_score, best_loss, since_best = score, val_loss, 0
+                best_f1 = val_f1
                 best_state = copy.deepcopy(model.state_dict())
                 result.best_epoch = epoch
             else:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from ...evaluation import classification_metrics
@@ -115,22 +113,3 @@ def cross_validate_candidates(
             p_value,
         )
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
-
-
-def plot_comparison(table: pd.DataFrame):
-    """One row per configuration: mean macro F1 and its corrected 95 % interval."""
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(table) + 1.5))
-    y = np.arange(len(table))
-    means = table["macro_f1_mean"].to_numpy()
-    ax.errorbar(
-        means,
-        y,
-        xerr=[means - table["ci95_low"], table["ci95_high"] - means],
-        fmt="o",
-        capsize=4,
-    )
-    ax.set_yticks(y, table["configuration"])
-    ax.invert_yaxis()
-    ax.set_xlabel("macro F1 (repeated k-fold, Nadeau-Bengio 95 % interval)")
-    fig.tight_layout()
-    return fig

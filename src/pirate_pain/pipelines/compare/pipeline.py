@@ -2,9 +2,10 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from ...evaluation import plot_comparison
 from ..features import create_pipeline as features_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
-from .nodes import cross_validate_candidates, plot_comparison
+from .nodes import cross_validate_candidates
 
 
 def create_pipeline(**kwargs) -> Pipeline:

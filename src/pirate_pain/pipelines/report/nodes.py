@@ -11,8 +11,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ...errors import UserInputError
-from ...evaluation import plot_confusion_matrix, plot_learning_curves
-from ..compare.nodes import plot_comparison
+from ...evaluation import (
+    plot_comparison,
+    plot_confusion_matrix,
+    plot_learning_curves,
+)
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;
