@@ -260,8 +260,15 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
     train = typed["train"]
     for name in candidates:
         candidate_config(train, candidates, name, "candidates")
-    for name in typed["ensemble"].members:
+    ensemble = typed["ensemble"]
+    for name in ensemble.members:
         candidate_config(train, candidates, name, "ensemble.members")
+    joined = ensemble.member_names()
+    if len(joined) + 2 * ensemble.include_fold_models + ensemble.study_members.k < 2:
+        raise UserInputError(
+            f"ensemble has {len(joined)} member(s) ({', '.join(joined) or 'none'}): "
+            "name at least two in ensemble.members (or more ensemble.seeds)."
+        )
     for name in typed["benchmark"].models:
         candidate_config(train, candidates, name, "benchmark.models")
     for name in typed["compare"].candidates:

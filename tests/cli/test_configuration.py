@@ -82,6 +82,7 @@ BAD_VALUES = [
     ("train", {"model": {"hiden_size": 3}}, "train.model.hiden_size is not a known"),
     ("candidates", {"bilstm": {"model": {"cell": "tcn"}}}, "candidates.bilstm.model"),
     ("ensemble", {"vote": "majority"}, "ensemble.vote is 'majority'"),
+    ("ensemble", {"members": ["bilstm"]}, "ensemble has 1 member(s) (bilstm_seed1)"),
     ("ensemble", {"member_seeds": {"gru": [1]}}, "'gru' is not in ensemble.members"),
     ("benchmark", {"models": ["tcn"]}, "benchmark.models names 'tcn'"),
     ("benchmark", {"baselines": ["rocket"]}, "benchmark.baselines.0 is 'rocket'"),
