@@ -51,7 +51,8 @@ def main() -> None:
             )
         _kedro("run", "--pipeline=ensemble", "--params=train.epochs=1")
 
-    from pirate_pain.datasets import NpzDataset, TorchModelDataset
+    import numpy as np
+
     from pirate_pain.modeling.predict import predict
     from pirate_pain.modeling.runtime import (
         compute_settings,
@@ -61,9 +62,12 @@ def main() -> None:
 
     device = resolve_device(args.device)
 
-    ensemble = TorchModelDataset(
-        sorted(glob.glob("data/06_models/ensemble_model.pt/*/ensemble_model.pt"))[-1]
-    ).load()
+    # read without Kedro (a GPU machine may not have it): the same safe loading
+    ensemble = torch.load(
+        sorted(glob.glob("data/06_models/ensemble_model.pt/*/ensemble_model.pt"))[-1],
+        map_location="cpu",
+        weights_only=True,
+    )
     end_to_end = []
     for _ in range(0 if args.predict_only else args.repeats):
         started = time.perf_counter()
@@ -73,7 +77,9 @@ def main() -> None:
             f"--params=inference.device={args.device}",
         )
         end_to_end.append(time.perf_counter() - started)
-    sequences = NpzDataset("data/02_intermediate/validated_test_sequences.npz").load()
+    path = "data/02_intermediate/validated_test_sequences.npz"
+    with np.load(path, allow_pickle=False) as archive:
+        sequences = {key: archive[key] for key in archive.files}
     n = len(sequences["sample_ids"])
     predict_only = []
     with compute_settings(threads=0, device=device):

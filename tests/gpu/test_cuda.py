@@ -1,0 +1,83 @@
+"""CUDA training (marked ``gpu``; skipped with a reason where there is no CUDA).
+
+Imports only the modeling code (PyTorch, numpy, scikit-learn, pydantic, omegaconf), so
+it runs on a GPU machine without Kedro: ``benchmarks/gpu_check.sh``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pirate_pain.modeling.artifacts import build_artifact, load_classifier
+from pirate_pain.modeling.batches import make_batches
+from pirate_pain.modeling.config import TrainConfig, WindowConfig
+from pirate_pain.modeling.training import fit, predict_proba
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(
+        not torch.cuda.is_available(), reason="no CUDA device on this machine"
+    ),
+]
+
+
+def _data(n: int = 40, steps: int = 12, seed: int = 0, ragged: bool = False) -> dict:
+    rng = np.random.default_rng(seed)
+    y = np.array([0] * (n - n // 3 - n // 6) + [1] * (n // 3) + [2] * (n // 6))
+    x = rng.normal(size=(n, steps, 4)).astype(np.float32) + y[:, None, None]
+    lengths = rng.integers(3, steps + 1, n) if ragged else np.full(n, steps)
+    for i, length in enumerate(lengths):
+        x[i, length:] = 0
+    return {
+        "x": x,
+        "lengths": lengths.astype(np.int64),
+        "y": y,
+        "static": np.ones((n, 1), dtype=np.int64),
+        "static_cardinalities": np.array([3]),
+        "class_names": np.array(["a", "b", "c"]),
+        "sample_ids": np.array([f"{i:03d}" for i in range(n)]),
+    }
+
+
+def _config(**overrides) -> TrainConfig:
+    base = {"epochs": 3, "batch_size": 8, "progress_bar": False, "seed": 1}
+    return TrainConfig.from_params(base).with_overrides(
+        {"model": {"hidden_size": 16, "num_layers": 1}, **overrides}
+    )
+
+
+def test_cuda_training_matches_the_cpu_closely_and_saves_cpu_tensors():
+    data, validation = _data(), _data(seed=1)
+    cpu = fit(data, validation, _config(device="cpu"))
+    gpu = fit(data, validation, _config(device="cuda", deterministic=True))
+    assert next(gpu.model.parameters()).is_cuda
+    artifact = build_artifact(gpu, _config(), {})
+    assert all(t.device.type == "cpu" for t in artifact["state_dict"].values())
+    model, _ = load_classifier(artifact)  # loads on the CPU
+    batches = make_batches(validation, WindowConfig())
+    np.testing.assert_allclose(
+        predict_proba(model, batches), predict_proba(gpu.model, batches), atol=1e-4
+    )
+    cpu_loss = [h["train_loss"] for h in cpu.history]
+    gpu_loss = [h["train_loss"] for h in gpu.history]
+    np.testing.assert_allclose(gpu_loss, cpu_loss, rtol=1e-3)
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_half_precision_on_cuda_gives_no_nan(precision):
+    config = _config(
+        device="cuda",
+        precision=precision,
+        model={"head": "attention", "conv_channels": 8, "conv_batch_norm": True},
+        sampling={"method": "weighted_sampler"},
+        augmentation={"jitter_std": 0.1, "scale_std": 0.1},
+        window={"length": 8, "stride": 4},
+    )
+    result = fit(_data(ragged=True), _data(seed=1, ragged=True), config)
+    assert all(np.isfinite(h["train_loss"]) for h in result.history)
+    probs = predict_proba(
+        result.model, make_batches(_data(seed=2), config.window), precision=precision
+    )
+    assert np.isfinite(probs).all()
