@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--predict-only", action="store_true")
+    parser.add_argument("--threads", type=int, default=0, help="0: the project default")
     args = parser.parse_args()
     if not glob.glob("data/06_models/ensemble_model.pt/*/ensemble_model.pt"):
         if not args.train_missing:
@@ -82,7 +83,7 @@ def main() -> None:
         sequences = {key: archive[key] for key in archive.files}
     n = len(sequences["sample_ids"])
     predict_only = []
-    with compute_settings(threads=0, device=device):
+    with compute_settings(threads=args.threads, device=device):
         threads = torch.get_num_threads()
         for _ in range(args.repeats):
             started = time.perf_counter()

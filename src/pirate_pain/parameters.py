@@ -182,6 +182,7 @@ class InferenceParams(_Block):
     # largest CDF gap per column against training before a file is refused
     profile_threshold: float = Field(0.2, gt=0, le=1)
     accept_unlike_training: bool = False  # true: skip the profile check
+    torch_threads: int = Field(0, ge=0)  # CPU threads; 0: half the cores
 
 
 BLOCKS: dict[str, type[BaseModel]] = {

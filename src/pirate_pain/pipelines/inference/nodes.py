@@ -70,7 +70,7 @@ def predict_test_sequences(
     device = resolve_device(inference.device, "inference.device")
     logger.info("Inference on %s.", describe_device(inference.device, device))
     started = time.perf_counter()
-    with compute_settings(threads=0, device=device):
+    with compute_settings(threads=inference.torch_threads, device=device):
         threshold = (
             None if inference.accept_unlike_training else inference.profile_threshold
         )
