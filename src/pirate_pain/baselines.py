@@ -6,19 +6,7 @@ import time
 
 import numpy as np
 
-from .errors import UserInputError
 from .evaluation import classification_metrics
-
-BASELINES = ("minirocket",)
-
-
-def check_baselines(names: list[str], where: str) -> None:
-    """Refuse an unknown baseline named in ``where`` (a parameter path)."""
-    for name in names:
-        if name not in BASELINES:
-            raise UserInputError(
-                f"{where} has '{name}': choose from {', '.join(BASELINES)}."
-            )
 
 
 def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: float):

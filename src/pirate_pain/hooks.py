@@ -1,5 +1,5 @@
 """Project hooks: check the configuration before any node runs, say which data a run
-uses (and make it when synthetic or public), record node fingerprints."""
+uses, record node fingerprints."""
 
 from __future__ import annotations
 
@@ -26,10 +26,12 @@ DATA_SOURCES = ("synthetic", "challenge", "public")
 
 
 class ConfigurationHook:
-    """Check the run's resolved configuration before anything runs.
+    """Check the run's resolved configuration before anything runs, and say which raw
+    data the run reads.
 
     Runs first among ``after_context_created`` hooks: every ``--params`` key must
-    exist, every parameter block and ``globals.yml`` must pass its typed model.
+    exist, every parameter block and ``globals.yml`` must pass its typed model. The
+    raw datasets of the catalog make synthetic and public data on their first load.
     """
 
     @hook_impl(tryfirst=True)
@@ -42,7 +44,28 @@ class ConfigurationHook:
         files_only.runtime_params = {}
         check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
         check_devices(check_parameters(params))
-        check_data_source(_read(loader, "globals"))
+        self._source = check_data_source(_read(loader, "globals"))
+        self._raw_dir = Path(context.project_path) / self._source.raw_dir
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        if not any(name.startswith("raw_") for name in pipeline.inputs()):
+            return
+        source = self._source
+        if source.data_source == "synthetic":
+            logger.warning(
+                "Data: SYNTHETIC challenge-format data in %s (see SYNTHETIC_DATA.md "
+                "there). Use --env=challenge for the real files.",
+                self._raw_dir,
+            )
+        elif source.data_source == "public":
+            logger.warning(
+                "Data: public benchmark %s (official split) in %s.",
+                source.public_dataset,
+                self._raw_dir,
+            )
+        else:
+            logger.warning("Data: real challenge files in %s.", self._raw_dir)
 
 
 def _check_environment(loader) -> None:
@@ -76,36 +99,6 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-class DataSourceHook:
-    """Says which raw data a run reads (``globals.yml``); the raw datasets of the
-    catalog make synthetic and public data on their first load."""
-
-    @hook_impl
-    def after_context_created(self, context) -> None:
-        self._project_path = Path(context.project_path)
-        self._source = check_data_source(_read(context.config_loader, "globals"))
-
-    @hook_impl
-    def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
-        if not any(name.startswith("raw_") for name in pipeline.inputs()):
-            return
-        source, raw_dir = self._source, self._project_path / self._source.raw_dir
-        if source.data_source == "synthetic":
-            logger.warning(
-                "Data: SYNTHETIC challenge-format data in %s (see SYNTHETIC_DATA.md "
-                "there). Use --env=challenge for the real files.",
-                raw_dir,
-            )
-        elif source.data_source == "public":
-            logger.warning(
-                "Data: public benchmark %s (official split) in %s.",
-                source.public_dataset,
-                raw_dir,
-            )
-        else:
-            logger.warning("Data: real challenge files in %s.", raw_dir)
-
-
 class FingerprintHook:
     """Record each successful node's fingerprint (see ``fingerprints``).
 
@@ -119,17 +112,21 @@ class FingerprintHook:
     def after_context_created(self, context) -> None:
         self._root = Path(context.project_path)
         self._params = _read(context.config_loader, "parameters")
+        self._recorded: set[str] = set()
 
     @hook_impl
     def after_node_run(self, node, catalog, inputs, outputs, is_async, run_id) -> None:
         if self._root is not None:  # None in a ParallelRunner worker
-            parts = fingerprints.fingerprint(node, catalog, self._params)
-            fingerprints.record(self._root, node.name, parts)
+            self._record(node, catalog)
 
     @hook_impl
     def after_pipeline_run(self, run_params, run_result, pipeline, catalog) -> None:
-        if self._root is None:
-            return
-        for node in pipeline.nodes:
-            parts = fingerprints.fingerprint(node, catalog, self._params)
-            fingerprints.record(self._root, node.name, parts)
+        if self._root is not None:
+            for node in pipeline.nodes:
+                if node.name not in self._recorded:
+                    self._record(node, catalog)
+
+    def _record(self, node, catalog) -> None:
+        parts = fingerprints.fingerprint(node, catalog, self._params)
+        fingerprints.record(self._root, node.name, parts)
+        self._recorded.add(node.name)

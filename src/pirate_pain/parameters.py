@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from .errors import UserInputError
 from .modeling.config import DEVICE_PATTERN, TrainConfig, checked, dotted_to_nested
 
-BASELINES = ("minirocket",)
-
 
 class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)

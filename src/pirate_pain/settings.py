@@ -4,13 +4,13 @@ import os
 import warnings
 
 from pirate_pain.configuration import ProjectConfigLoader
-from pirate_pain.hooks import ConfigurationHook, DataSourceHook, FingerprintHook
+from pirate_pain.hooks import ConfigurationHook, FingerprintHook
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
 # already run torch's OpenMP thread pool can hang.
 os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 
-HOOKS = (ConfigurationHook(), DataSourceHook(), FingerprintHook())
+HOOKS = (ConfigurationHook(), FingerprintHook())
 
 # pipelines are shaped by the run's resolved configuration (see configuration.py)
 CONFIG_LOADER_CLASS = ProjectConfigLoader

@@ -14,6 +14,7 @@ from pirate_pain.modeling.artifacts import build_artifact, load_classifier
 from pirate_pain.modeling.batches import make_batches
 from pirate_pain.modeling.config import TrainConfig, WindowConfig
 from pirate_pain.modeling.training import fit, predict_proba
+from tests.model_inputs import model_input as _data
 
 pytestmark = [
     pytest.mark.gpu,
@@ -21,24 +22,6 @@ pytestmark = [
         not torch.cuda.is_available(), reason="no CUDA device on this machine"
     ),
 ]
-
-
-def _data(n: int = 40, steps: int = 12, seed: int = 0, ragged: bool = False) -> dict:
-    rng = np.random.default_rng(seed)
-    y = np.array([0] * (n - n // 3 - n // 6) + [1] * (n // 3) + [2] * (n // 6))
-    x = rng.normal(size=(n, steps, 4)).astype(np.float32) + y[:, None, None]
-    lengths = rng.integers(3, steps + 1, n) if ragged else np.full(n, steps)
-    for i, length in enumerate(lengths):
-        x[i, length:] = 0
-    return {
-        "x": x,
-        "lengths": lengths.astype(np.int64),
-        "y": y,
-        "static": np.ones((n, 1), dtype=np.int64),
-        "static_cardinalities": np.array([3]),
-        "class_names": np.array(["a", "b", "c"]),
-        "sample_ids": np.array([f"{i:03d}" for i in range(n)]),
-    }
 
 
 def _config(**overrides) -> TrainConfig:

@@ -18,6 +18,7 @@ from pirate_pain.modeling.data import concat_model_inputs
 from pirate_pain.modeling.losses import SequenceLoss, class_weights, weight_penalty
 from pirate_pain.modeling.training import fit, predict_proba
 from pirate_pain.pipelines.train.nodes import cross_validate
+from tests.model_inputs import model_input as _data
 
 BASE = {
     "epochs": 2,
@@ -25,25 +26,6 @@ BASE = {
     "progress_bar": False,
     "model": {"hidden_size": 6, "num_layers": 1, "dropout": 0.0},
 }
-
-
-def _data(n: int = 30, steps: int = 10, seed: int = 0, ragged: bool = False) -> dict:
-    rng = np.random.default_rng(seed)
-    y = np.array([0] * (n - n // 3 - n // 6) + [1] * (n // 3) + [2] * (n // 6))
-    x = rng.normal(size=(n, steps, 4)).astype(np.float32)
-    x[:, :, 0] += y[:, None]  # a learnable signal
-    lengths = rng.integers(3, steps + 1, n) if ragged else np.full(n, steps)
-    for i, length in enumerate(lengths):
-        x[i, length:] = 0
-    return {
-        "x": x,
-        "lengths": lengths.astype(np.int64),
-        "y": y,
-        "static": np.ones((n, 1), dtype=np.int64),
-        "static_cardinalities": np.array([3]),
-        "class_names": np.array(["a", "b", "c"]),
-        "sample_ids": np.array([f"{i:03d}" for i in range(n)]),
-    }
 
 
 def _config(**overrides) -> TrainConfig:

@@ -176,26 +176,19 @@ class TrainConfig(_Block):
         return TrainConfig.from_params(merge(self.to_dict(), overrides), prefix)
 
 
-def merge(base: Any, overrides: Any) -> dict[str, Any]:
+def merge(base: dict[str, Any], overrides: Any) -> dict[str, Any]:
     """The one override rule: OmegaConf's deep merge, lists replaced whole."""
-    if hasattr(base, "model_dump"):
-        base = base.model_dump(mode="json")
-    if hasattr(overrides, "model_dump"):
-        overrides = overrides.model_dump(mode="json")
-    merged = OmegaConf.merge(OmegaConf.create(base or {}), OmegaConf.create(overrides))
+    merged = OmegaConf.merge(OmegaConf.create(base), OmegaConf.create(overrides))
     return OmegaConf.to_container(merged)
 
 
 def dotted_to_nested(flat: dict[str, Any]) -> dict[str, Any]:
-    """``{"model.cell": "gru"}`` -> ``{"model": {"cell": "gru"}}``."""
-    nested: dict[str, Any] = {}
+    """``{"model.cell": "gru"}`` -> ``{"model": {"cell": "gru"}}`` (OmegaConf's
+    dotted-key update)."""
+    nested = OmegaConf.create()
     for path, value in flat.items():
-        *parents, leaf = path.split(".")
-        node = nested
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return nested
+        OmegaConf.update(nested, path, value)
+    return OmegaConf.to_container(nested)
 
 
 def checked(model: type[BaseModel], values: Any, prefix: str) -> Any:

@@ -182,7 +182,9 @@ def _fit(
 
     host_batches = make_batches(train, config.window)
     train_batches = host_batches.to(device)  # moved once; batches indexed there
-    val_batches = make_batches(validation, config.window) if validation else None
+    val_batches = (
+        make_batches(validation, config.window).to(device) if validation else None
+    )
     model = SequenceClassifier(config.model, shape).to(device)
     weights = class_weights(train["y"], shape.n_classes, config.loss)
     criterion = SequenceLoss(weights, config.loss).to(device)
