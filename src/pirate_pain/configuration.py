@@ -47,6 +47,8 @@ class ProjectConfigLoader(OmegaConfigLoader):
         only_env = OmegaConfigLoader(
             self.conf_source, base_env=run_env, default_run_env=run_env
         )["credentials"]
+        # each loader built registers its own globals resolver: take ours back
+        self._register_globals_resolver()
         return {**local, **only_env}  # base < local < the run's environment
 
 

@@ -119,6 +119,10 @@ class CompareParams(_Block):
     folds: int = Field(5, ge=2)
     repeats: int = Field(2, ge=1)
     seed: int = 42  # repeat r uses seed + r
+    # share of each fold's training part held out for early stopping (and for
+    # fitting a macro_f1 decision rule); the scored fold is never used for either
+    early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
+    score_test: bool = True  # where test labels exist: a test column, never a choice
 
     @field_validator("reference")
     @classmethod

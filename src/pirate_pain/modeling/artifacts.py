@@ -26,6 +26,8 @@ def build_artifact(
     for name, tensor in sorted(state.items()):
         digest.update(name.encode())
         digest.update(tensor.cpu().contiguous().numpy().tobytes())
+    if fitted.decision is not None:
+        digest.update(json.dumps(fitted.decision, sort_keys=True).encode())
     return {
         "format": FORMAT,
         "model_id": digest.hexdigest()[:12],
@@ -35,6 +37,7 @@ def build_artifact(
         "preprocessing": preprocessing,
         "best_epoch": fitted.best_epoch,
         "best_val_macro_f1": fitted.best_val_macro_f1,
+        "decision": fitted.decision,
     }
 
 

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from ..errors import UserInputError
@@ -144,6 +145,9 @@ class TrainConfig(_Block):
     # true: fit on train + validation for all epochs, no early stopping (k-fold
     # and tuning trials still hold out); validation scores are then in-sample
     fit_on_validation: bool = False
+    # argmax | macro_f1: per-class logit offsets fitted on the early-stopping
+    # split's predictions (modeling/decision.py), applied wherever the model predicts
+    decision_rule: Literal["argmax", "macro_f1"] = "argmax"
     gradient_clip: NonNegative = 1.0  # max gradient norm; 0: off
     torch_threads: int = Field(0, ge=0)  # CPU threads; 0: half the cores (README)
     device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps
@@ -160,6 +164,15 @@ class TrainConfig(_Block):
     cross_validation: CrossValidationConfig = Field(
         default_factory=CrossValidationConfig
     )
+
+    @model_validator(mode="after")
+    def _held_out_for_decision(self) -> TrainConfig:
+        if self.decision_rule == "macro_f1" and self.fit_on_validation:
+            raise ValueError(
+                "decision_rule macro_f1 fits its offsets on the held-out validation "
+                "split: set fit_on_validation to false or decision_rule to argmax"
+            )
+        return self
 
     @classmethod
     def from_params(cls, params: Any, prefix: str = "train") -> TrainConfig:
@@ -221,6 +234,8 @@ def describe(exc: ValidationError, model: type[BaseModel], prefix: str) -> str:
         choices = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         return f"{where} is {value!r}: choose one of {choices}."
     message = error["msg"].removeprefix("Value error, ")
+    if not loc:  # a rule across keys: the message names them
+        return f"{where}: {message}."
     return f"{where} is {value!r}: {message[0].lower()}{message[1:]}."
 
 

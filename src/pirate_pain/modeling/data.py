@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from ..errors import UserInputError
 
@@ -56,3 +56,11 @@ def stratified_folds(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_idx, held_idx in splitter.split(pooled["y"], pooled["y"]):
         yield select_rows(pooled, fit_idx), select_rows(pooled, held_idx)
+
+
+def stratified_holdout(data: dict, fraction: float, seed: int) -> tuple[dict, dict]:
+    """A stratified ``(fit, held_out)`` split of one model input (``fraction`` held
+    out): the early-stopping split inside a cross-validation fold."""
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit_idx, held_idx = next(splitter.split(data["y"], data["y"]))
+    return select_rows(data, fit_idx), select_rows(data, held_idx)

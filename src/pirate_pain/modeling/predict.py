@@ -13,6 +13,7 @@ import torch
 
 from ..errors import UserInputError
 from .artifacts import load_classifier
+from .decision import apply_decision, overlaps
 from .preprocessing import apply_feature_transform
 from .profile import DEFAULT_THRESHOLD, check_like_training
 from .training import make_batches, predict_proba
@@ -58,12 +59,25 @@ def check_vote_rule(rule: str) -> None:
 
 
 def model_probabilities(
-    artifact: dict, model_input: dict, device: torch.device | None = None
+    artifact: dict,
+    model_input: dict,
+    device: torch.device | None = None,
+    decision: bool = True,
 ) -> np.ndarray:
     """(N, K) probabilities of one model artifact on an already prepared model input
-    (on the CPU unless ``device`` says otherwise)."""
+    (on the CPU unless ``device`` says otherwise), its decision rule applied
+    (``decision``: false gives the model's own probabilities)."""
     model, config = load_classifier(artifact)
-    return predict_proba(model, make_batches(model_input, config.window), device=device)
+    probs = predict_proba(model, make_batches(model_input, config.window), device=device)
+    return apply_decision(probs, artifact.get("decision")) if decision else probs
+
+
+def scoring_probabilities(artifact: dict, model_input: dict) -> np.ndarray:
+    """Probabilities to score ``model_input`` with: the decision rule applied unless
+    it was fitted on some of these rows, then argmax of the model's own (a rule is
+    never scored on the data it was fitted on)."""
+    fitted_here = overlaps(artifact.get("decision"), model_input["sample_ids"])
+    return model_probabilities(artifact, model_input, decision=not fitted_here)
 
 
 def artifact_probabilities(

@@ -18,6 +18,7 @@ from ..errors import UserInputError
 from .batches import Batches, augment, epoch_order, make_batches
 from .config import TrainConfig, check_against_data
 from .data import concat_model_inputs
+from .decision import apply_decision, fitted_decision
 from .losses import SequenceLoss, class_weights, weight_penalty
 from .model import ModelShape, SequenceClassifier
 from .runtime import autocast, compute_settings, describe_device, resolve_device
@@ -38,6 +39,12 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
+    decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
+
+    def probabilities(self, data: dict, window) -> np.ndarray:
+        """(N, K) probabilities on ``data``, the decision rule applied."""
+        probs = predict_proba(self.model, make_batches(data, window))
+        return apply_decision(probs, self.decision)
 
 
 def model_shape(data: dict) -> ModelShape:
@@ -94,6 +101,27 @@ def selection_score(
     if config.early_stopping == "smoothed_macro_f1":
         return float(np.mean(val_f1s[-config.smoothing_window :]))
     return val_f1s[-1]
+
+
+def attach_decision(
+    result: FitResult, held_out: dict | None, config: TrainConfig, log_prefix: str = ""
+) -> FitResult:
+    """Fit the ``macro_f1`` rule on ``held_out`` (rows no gradient step saw: the
+    early-stopping split) and store it in ``result``."""
+    if held_out is None:
+        raise UserInputError(
+            f"{log_prefix}train.decision_rule is macro_f1 but there is no held-out "
+            "split to fit it on: use decision_rule argmax here."
+        )
+    probs = predict_proba(result.model, make_batches(held_out, config.window))
+    result.decision = fitted_decision(probs, held_out["y"], held_out["sample_ids"])
+    logger.info(
+        "%smacro_f1 decision rule: logit offsets %s fitted on %d held-out sequences",
+        log_prefix,
+        result.decision["offsets"],
+        len(held_out["y"]),
+    )
+    return result
 
 
 def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
@@ -309,4 +337,6 @@ def _fit(
     else:
         result.best_epoch = len(result.history)
     model.eval()
+    if config.decision_rule == "macro_f1":
+        attach_decision(result, validation, config, log_prefix)
     return result

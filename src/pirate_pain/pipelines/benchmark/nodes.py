@@ -12,7 +12,7 @@ from ...baselines import minirocket_row, score_row
 from ...errors import UserInputError
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
-from ...modeling.training import fit, make_batches, predict_proba
+from ...modeling.training import fit
 from ...parameters import BenchmarkParams, candidate_config
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def benchmark_models(
             )
             fit_s = time.perf_counter() - started
             started = time.perf_counter()
-            probs = predict_proba(fitted.model, make_batches(test, config.window))
+            probs = fitted.probabilities(test, config.window)
             predict_s = time.perf_counter() - started
             rows.append(
                 score_row(

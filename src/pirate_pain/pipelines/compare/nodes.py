@@ -1,60 +1,71 @@
 """Repeated stratified k-fold comparison of candidate configurations.
 
 Every candidate is fitted on the same folds (train + validation pooled, the one
-k-fold routine), so differences are paired; no test labels are needed.
+k-fold routine), so differences are paired; no test labels are needed. Inside a
+fold, early stopping and a ``macro_f1`` decision rule use a stratified part of the
+fold's training rows; the scored fold is never seen before it is scored.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 from typing import Any
 
 import pandas as pd
 
 from ...evaluation import classification_metrics
-from ...modeling.batches import make_batches
 from ...modeling.comparison import corrected_interval, paired_difference
 from ...modeling.config import TrainConfig
-from ...modeling.data import stratified_folds
-from ...modeling.training import fit, predict_proba
+from ...modeling.data import stratified_folds, stratified_holdout
+from ...modeling.training import FitResult, attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 
 logger = logging.getLogger(__name__)
 
 
-def _fold_scores(train, validation, config, compare, name, oof_rows) -> list[float]:
-    scores = []
-    names = [str(c) for c in train["class_names"]]
-    for repeat in range(compare.repeats):
-        folds = stratified_folds(
-            train, validation, compare.folds, compare.seed + repeat
-        )
-        for k, (fit_part, held) in enumerate(folds):
-            prefix = f"{name} repeat {repeat + 1} fold {k + 1}: "
-            fitted = fit(fit_part, held, config, log_prefix=prefix)
-            probs = predict_proba(fitted.model, make_batches(held, config.window))
-            predicted = probs.argmax(1)
-            scores.append(
-                classification_metrics(held["y"], predicted, names)["macro_f1"]
-            )
-            for i, sample in enumerate(held["sample_ids"]):
-                oof_rows.append(
-                    {
-                        "configuration": name,
-                        "repeat": repeat + 1,
-                        "fold": k + 1,
-                        "sample_index": str(sample),
-                        "label": names[held["y"][i]],
-                        "predicted": names[predicted[i]],
-                        **{f"p_{c}": float(probs[i, j]) for j, c in enumerate(names)},
-                    }
-                )
-    return scores
+def _fitted(cache: dict, key: tuple, fit_part: dict, config: TrainConfig, prefix: str):
+    """Fit ``config`` (its decision rule aside) once per fold: candidates that
+    differ only in the decision rule share the model, so their difference is the
+    rule's alone. Returns the model with the candidate's rule attached."""
+    base = config.model_copy(update={"decision_rule": "argmax"})
+    cache_key = (json.dumps(base.to_dict(), sort_keys=True), *key)
+    if cache_key not in cache:
+        cache[cache_key] = fit(*fit_part, base, log_prefix=prefix)
+    fitted = dataclasses.replace(cache[cache_key])
+    if config.decision_rule == "macro_f1":
+        attach_decision(fitted, fit_part[1], config, prefix)
+    return fitted
+
+
+def _oof_rows(name, repeat, fold, held, probs, names) -> list[dict]:
+    predicted = probs.argmax(1)
+    return [
+        {
+            "configuration": name,
+            "repeat": repeat,
+            "fold": fold,
+            "sample_index": str(sample),
+            "label": names[held["y"][i]],
+            "predicted": names[predicted[i]],
+            **{f"p_{c}": float(probs[i, j]) for j, c in enumerate(names)},
+        }
+        for i, sample in enumerate(held["sample_ids"])
+    ]
+
+
+def _test_score(train, validation, test, config, names) -> float:
+    """Test macro F1 of one fit on the standard split: reported, never chosen on."""
+    fitted = fit(train, validation, config, log_prefix="test column: ")
+    probs = fitted.probabilities(test, config.window)
+    return classification_metrics(test["y"], probs.argmax(1), names)["macro_f1"]
 
 
 def cross_validate_candidates(
     train: dict,
     validation: dict,
+    test: dict,
     train_params: TrainConfig,
     candidates: dict[str, Any],
     compare: CompareParams,
@@ -64,6 +75,7 @@ def cross_validate_candidates(
     Args:
         train: Model input of the training split.
         validation: Model input of the validation split (pooled with train).
+        test: Model input of the test split: a test column where it has labels.
         train_params: The ``train`` block candidates start from.
         candidates: Named overrides of the train block.
         compare: The ``compare`` block: candidates, reference, folds, repeats, seed.
@@ -73,35 +85,55 @@ def cross_validate_candidates(
         interval, paired difference to the reference with interval and p-value) and
         the out-of-fold predictions of every candidate and repeat.
     """
+    names = [str(c) for c in train["class_names"]]
+    configs = {
+        name: candidate_config(train_params, candidates, name, "compare.candidates")
+        .model_copy(update={"fit_on_validation": False})
+        for name in compare.candidates
+    }
+    scores: dict[str, list[float]] = {name: [] for name in configs}
+    oof_rows, cache = [], {}
+    for repeat in range(1, compare.repeats + 1):
+        seed = compare.seed + repeat - 1
+        folds = stratified_folds(train, validation, compare.folds, seed)
+        for k, (fit_part, held) in enumerate(folds, start=1):
+            inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
+            for name, config in configs.items():
+                prefix = f"{name} repeat {repeat} fold {k}: "
+                fitted: FitResult = _fitted(cache, (repeat, k), inner, config, prefix)
+                probs = fitted.probabilities(held, config.window)
+                metrics = classification_metrics(held["y"], probs.argmax(1), names)
+                scores[name].append(metrics["macro_f1"])
+                oof_rows += _oof_rows(name, repeat, k, held, probs, names)
+            cache.clear()
     n = len(train["y"]) + len(validation["y"])
     n_test = n // compare.folds
-    scores, oof_rows = {}, []
-    for name in compare.candidates:
-        config = candidate_config(train_params, candidates, name, "compare.candidates")
-        config = config.model_copy(update={"fit_on_validation": False})
-        scores[name] = _fold_scores(train, validation, config, compare, name, oof_rows)
     reference = compare.reference or compare.candidates[0]
+    with_test = compare.score_test and len(test["y"]) and (test["y"] >= 0).all()
     rows = []
     for name, values in scores.items():
         mean, std, low, high = corrected_interval(values, n - n_test, n_test)
         diff, diff_low, diff_high, p_value = paired_difference(
             values, scores[reference], n - n_test, n_test
         )
-        rows.append(
-            {
-                "configuration": name,
-                "macro_f1_mean": mean,
-                "macro_f1_std": std,
-                "ci95_low": low,
-                "ci95_high": high,
-                "reference": reference,
-                "diff_vs_reference": diff,
-                "diff_ci95_low": diff_low,
-                "diff_ci95_high": diff_high,
-                "p_value": p_value,
-                "fits": len(values),
-            }
-        )
+        row = {
+            "configuration": name,
+            "macro_f1_mean": mean,
+            "macro_f1_std": std,
+            "ci95_low": low,
+            "ci95_high": high,
+            "reference": reference,
+            "diff_vs_reference": diff,
+            "diff_ci95_low": diff_low,
+            "diff_ci95_high": diff_high,
+            "p_value": p_value,
+            "fits": len(values),
+        }
+        if with_test:
+            row["test_macro_f1"] = _test_score(
+                train, validation, test, configs[name], names
+            )
+        rows.append(row)
         logger.info(
             "%s: macro F1 %.4f [%.4f, %.4f]; vs %s %+.4f (p %.3g)",
             name,
@@ -113,3 +145,4 @@ def cross_validate_candidates(
             p_value,
         )
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+

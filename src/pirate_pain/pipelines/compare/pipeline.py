@@ -4,6 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from ...evaluation import plot_comparison
 from ..features import create_pipeline as features_pipeline
+from ..inference import create_test_input_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
 from .nodes import cross_validate_candidates
 
@@ -16,6 +17,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "model_input_train",
                     "model_input_validation",
+                    "model_input_test",
                     "params:train",
                     "params:candidates",
                     "params:compare",
@@ -33,4 +35,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ]
     )
-    return ingestion_pipeline() + features_pipeline() + compare
+    return (
+        ingestion_pipeline()
+        + features_pipeline()
+        + create_test_input_pipeline()  # a test column where labels exist
+        + compare
+    )

@@ -17,7 +17,7 @@ from ...modeling.data import concat_model_inputs
 from ...modeling.predict import (
     ENSEMBLE_FORMAT,
     VOTE_RULES,
-    model_probabilities,
+    scoring_probabilities,
     vote,
 )
 from ...modeling.training import fit
@@ -95,8 +95,9 @@ def train_study_members(
 
 
 def _score(artifacts: dict[str, dict], data: dict) -> dict[str, Any]:
-    """Per-member probabilities on one model input."""
-    return {name: model_probabilities(a, data) for name, a in artifacts.items()}
+    """Per-member probabilities on one model input (decision rules applied, except
+    on the rows they were fitted on)."""
+    return {name: scoring_probabilities(a, data) for name, a in artifacts.items()}
 
 
 def _rows(
