@@ -65,3 +65,21 @@ def current_loader() -> OmegaConfigLoader:
         env=os.environ.get("KEDRO_ENV"),
         **settings.CONFIG_LOADER_ARGS,
     )
+
+
+def tracking_store(kind: str, path: str) -> str:
+    """The MLflow store of ``conf/*/mlflow.yml``: ``MLFLOW_TRACKING_URI`` when set
+    (a remote server, a test's temporary store), else a SQLite file (``kind`` db) or
+    an artifact folder (``kind`` artifacts) at ``path`` inside the project."""
+    from kedro.utils import find_kedro_project
+
+    if kind == "db" and os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    if kind == "artifacts" and os.environ.get("PIRATE_PAIN_MLFLOW_ARTIFACTS"):
+        return os.environ["PIRATE_PAIN_MLFLOW_ARTIFACTS"]
+    root = find_kedro_project(Path.cwd()) or Path.cwd()
+    absolute = (root / path).resolve()
+    if kind == "db":
+        absolute.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{absolute}"
+    return absolute.as_uri()

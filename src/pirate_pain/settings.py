@@ -3,14 +3,29 @@
 import os
 import warnings
 
-from pirate_pain.configuration import ProjectConfigLoader
-from pirate_pain.hooks import ConfigurationHook, FingerprintHook
+# No usage telemetry leaves this machine (Kedro ships its own disabled).
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+# serving.py's model takes any long frame: no signature to infer from type hints
+warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method")
+
+from pirate_pain.configuration import ProjectConfigLoader, tracking_store  # noqa: E402
+from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
+from pirate_pain.tracking_hook import TrackingHook  # noqa: E402
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
 # already run torch's OpenMP thread pool can hang.
 os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 
-HOOKS = (ConfigurationHook(), FingerprintHook())
+# Experiment tracking (README, "Experiment tracking"): kedro-mlflow's hook, run as the
+# project's TrackingHook; PIRATE_PAIN_TRACKING=off switches it off.
+TRACKING = os.environ.get("PIRATE_PAIN_TRACKING", "on").lower() not in ("off", "0")
+HOOKS = (
+    ConfigurationHook(),
+    FingerprintHook(),
+    *([TrackingHook()] if TRACKING else []),
+)
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # run above, not twice
 
 # pipelines are shaped by the run's resolved configuration (see configuration.py)
 CONFIG_LOADER_CLASS = ProjectConfigLoader
@@ -20,6 +35,9 @@ CONFIG_LOADER_ARGS = {
     # an environment holds only what it changes: keys are deep-merged into base
     # (lists are replaced whole)
     "merge_strategy": {"globals": "soft", "parameters": "soft"},
+    # mlflow.yml: ${tracking_store:...} is MLFLOW_TRACKING_URI when set, else the
+    # project's own SQLite store / artifact folder
+    "custom_resolvers": {"tracking_store": tracking_store},
 }
 
 # Library notices that say nothing to a user of this project.

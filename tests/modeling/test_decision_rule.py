@@ -45,7 +45,9 @@ def test_argmax_leaves_probabilities_unchanged():
 
 def test_the_rule_needs_a_held_out_split():
     with pytest.raises(UserInputError, match="train: decision_rule macro_f1"):
-        TrainConfig.from_params({"decision_rule": "macro_f1", "fit_on_validation": True})
+        TrainConfig.from_params(
+            {"decision_rule": "macro_f1", "fit_on_validation": True}
+        )
 
 
 def test_fit_stores_offsets_fitted_on_the_early_stopping_split_only():
@@ -63,7 +65,9 @@ def test_fit_stores_offsets_fitted_on_the_early_stopping_split_only():
     test = model_input(12, seed=3)
     np.testing.assert_allclose(
         scoring_probabilities(artifact, test),
-        apply_decision(model_probabilities(artifact, test, decision=False), fitted.decision),
+        apply_decision(
+            model_probabilities(artifact, test, decision=False), fitted.decision
+        ),
     )
 
 
@@ -80,9 +84,7 @@ def test_cross_validation_never_fits_the_rule_on_the_rows_it_scores(monkeypatch)
     validation["sample_ids"] = np.array([f"v{i}" for i in range(24)])
     test = model_input(6, seed=6)
     test["y"] = np.full(6, -1)  # challenge-like: no test labels
-    compare = CompareParams(
-        candidates=["plain", "rule"], folds=3, repeats=2, seed=0
-    )
+    compare = CompareParams(candidates=["plain", "rule"], folds=3, repeats=2, seed=0)
     table, oof = cross_validate_candidates(
         train,
         validation,

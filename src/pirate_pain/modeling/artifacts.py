@@ -38,6 +38,7 @@ def build_artifact(
         "best_epoch": fitted.best_epoch,
         "best_val_macro_f1": fitted.best_val_macro_f1,
         "decision": fitted.decision,
+        "history": fitted.history,  # per-epoch curves (tracking, reports)
     }
 
 

@@ -68,7 +68,9 @@ def model_probabilities(
     (on the CPU unless ``device`` says otherwise), its decision rule applied
     (``decision``: false gives the model's own probabilities)."""
     model, config = load_classifier(artifact)
-    probs = predict_proba(model, make_batches(model_input, config.window), device=device)
+    probs = predict_proba(
+        model, make_batches(model_input, config.window), device=device
+    )
     return apply_decision(probs, artifact.get("decision")) if decision else probs
 
 

@@ -21,6 +21,7 @@ from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.training import FitResult, attach_decision, fit
 from ...parameters import CompareParams, candidate_config
+from ...tracking import log_fit, nested_run
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,9 @@ def cross_validate_candidates(
     """
     names = [str(c) for c in train["class_names"]]
     configs = {
-        name: candidate_config(train_params, candidates, name, "compare.candidates")
-        .model_copy(update={"fit_on_validation": False})
+        name: candidate_config(
+            train_params, candidates, name, "compare.candidates"
+        ).model_copy(update={"fit_on_validation": False})
         for name in compare.candidates
     }
     scores: dict[str, list[float]] = {name: [] for name in configs}
@@ -100,9 +102,14 @@ def cross_validate_candidates(
             inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
             for name, config in configs.items():
                 prefix = f"{name} repeat {repeat} fold {k}: "
-                fitted: FitResult = _fitted(cache, (repeat, k), inner, config, prefix)
-                probs = fitted.probabilities(held, config.window)
-                metrics = classification_metrics(held["y"], probs.argmax(1), names)
+                fields = {"configuration": name, "repeat": repeat, "fold": k}
+                with nested_run(prefix.rstrip(": "), fields) as run:
+                    fitted: FitResult = _fitted(
+                        cache, (repeat, k), inner, config, prefix
+                    )
+                    probs = fitted.probabilities(held, config.window)
+                    metrics = classification_metrics(held["y"], probs.argmax(1), names)
+                    log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
                 scores[name].append(metrics["macro_f1"])
                 oof_rows += _oof_rows(name, repeat, k, held, probs, names)
             cache.clear()
@@ -145,4 +152,3 @@ def cross_validate_candidates(
             p_value,
         )
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
-

@@ -27,6 +27,7 @@ from ...parameters import (
     candidate_config,
     trial_config,
 )
+from ...tracking import log_fit, log_metrics, nested_run
 from ...tuning import masked
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,23 @@ def _rows(
     return rows
 
 
+def _track(artifacts: dict[str, dict], table: pd.DataFrame) -> None:
+    """One nested run per member (configuration, curves, scores); the votes'
+    scores on the ensemble's run."""
+    for name, artifact in artifacts.items():
+        rows = table[table["model"] == name]
+        scores = {f"{r.split}_macro_f1": r.macro_f1 for r in rows.itertuples()}
+        with nested_run(f"member {name}", {"train": artifact["train_config"]}) as run:
+            log_fit(run, artifact.get("history") or [], scores)
+    votes = table[table["model"].str.startswith("ensemble")]
+    log_metrics(
+        {
+            f"{r.split}_macro_f1_{r.model.split('(')[1].split()[0]}_vote": r.macro_f1
+            for r in votes.itertuples()
+        }
+    )
+
+
 def combine_members(
     train: dict,
     validation: dict,
@@ -200,6 +218,7 @@ def combine_members(
             row["macro_f1"],
             row["accuracy"],
         )
+    _track(artifacts, table)
     ensemble = {
         "format": ENSEMBLE_FORMAT,
         "vote": rule,

@@ -18,6 +18,7 @@ from ...modeling.data import stratified_folds
 from ...modeling.decision import overlaps
 from ...modeling.predict import scoring_probabilities
 from ...modeling.training import fit, make_batches, predict_proba
+from ...tracking import log_fit, nested_run
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +79,12 @@ def cross_validate(
     for k, (fit_part, held) in enumerate(
         stratified_folds(train, validation, folds, config.seed)
     ):
-        fitted = fit(fit_part, held, config, log_prefix=f"fold {k + 1}/{folds}: ")
-        # a macro_f1 rule was fitted on this held-out fold: score it with argmax
-        probs = predict_proba(fitted.model, make_batches(held, config.window))
-        metrics = classification_metrics(held["y"], probs.argmax(1), names)
+        with nested_run(f"fold {k + 1}/{folds}", {"fold": k + 1}) as run:
+            fitted = fit(fit_part, held, config, log_prefix=f"fold {k + 1}/{folds}: ")
+            # a macro_f1 rule was fitted on this held-out fold: score it with argmax
+            probs = predict_proba(fitted.model, make_batches(held, config.window))
+            metrics = classification_metrics(held["y"], probs.argmax(1), names)
+            log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
         per_fold.append(
             {
                 "fold": k + 1,

@@ -18,6 +18,7 @@ from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds
 from ...modeling.training import fit
 from ...parameters import TuneParams, check_search_space, trial_config
+from ...tracking import log_fit, nested_run, tag_run
 from ...tuning import make_pruner, make_sampler, make_storage, masked, suggest
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,15 @@ def _objective(train: dict, validation: dict, base: TrainConfig, params: TunePar
             raise
 
     def train_and_score(trial: optuna.Trial) -> float:
+        suggested = suggest(trial, params.search_space)
+        with nested_run(f"trial {trial.number}", suggested) as run:
+            score, history = fit_trial(trial, suggested)
+            log_fit(run, history, {"objective": score})
+        return score
+
+    def fit_trial(trial: optuna.Trial, suggested: dict) -> tuple[float, list]:
         # trials always score held-out data
-        config = trial_config(base, params, suggest(trial, params.search_space))
+        config = trial_config(base, params, suggested)
         config = config.model_copy(update={"fit_on_validation": False})
         prefix = f"trial {trial.number}: "
         if folds < 2:
@@ -52,7 +60,7 @@ def _objective(train: dict, validation: dict, base: TrainConfig, params: TunePar
             result = fit(
                 train, validation, config, epoch_callback=report, log_prefix=prefix
             )
-            return float(result.best_val_macro_f1)
+            return float(result.best_val_macro_f1), result.history
         scores = []
         for k, (fit_part, held_part) in enumerate(
             stratified_folds(train, validation, folds, config.seed)
@@ -64,7 +72,7 @@ def _objective(train: dict, validation: dict, base: TrainConfig, params: TunePar
             trial.report(float(np.mean(scores)), k)
             if trial.should_prune():
                 raise optuna.TrialPruned()
-        return float(np.mean(scores))
+        return float(np.mean(scores)), []
 
     return objective
 
@@ -118,6 +126,7 @@ def run_study(
         masked(storage_url),
         len(study.trials),
     )
+    tag_run({"study_name": study.study_name, "study_storage": masked(storage_url)})
     objective = _objective(train, validation, base, params)
     n_trials, timeout = params.n_trials, params.timeout
     started, finished, lost = time.monotonic(), [], []

@@ -1,0 +1,46 @@
+"""The MLflow model: a raw challenge-format long frame in, one label and the class
+probabilities per ``sample_index`` out.
+
+Logged as a model from code (this file), so loading it unpickles nothing: the
+predictor is read with ``torch.load(weights_only=True)`` and the settings are JSON.
+It calls the inference pipeline's own node, so it answers exactly what
+``kedro run --pipeline=inference`` writes for the same model.
+"""
+
+from __future__ import annotations
+
+import json
+
+import mlflow
+import pandas as pd
+import torch
+from mlflow.pyfunc import PythonModel
+
+
+class PainLevelModel(PythonModel):
+    def load_context(self, context) -> None:
+        from pirate_pain.parameters import InferenceParams
+
+        self._predictor = torch.load(
+            context.artifacts["predictor"], map_location="cpu", weights_only=True
+        )
+        with open(context.artifacts["settings"], encoding="utf-8") as handle:
+            settings = json.load(handle)
+        self._ingestion = settings["ingestion"]
+        self._inference = InferenceParams(**settings["inference"])
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        """``sample_index, label, p_<class>...`` per sequence, in input order."""
+        from pirate_pain.pipelines.inference.nodes import predict_test_file
+
+        frame = pd.DataFrame(model_input).copy()
+        id_column = self._ingestion["id_column"]
+        if id_column in frame:  # ids are names: '007' must stay '007'
+            frame[id_column] = frame[id_column].astype(str)
+        _, probabilities = predict_test_file(
+            self._predictor, frame, self._ingestion, self._inference
+        )
+        return probabilities.drop(columns="model_id")
+
+
+mlflow.models.set_model(PainLevelModel())

@@ -1,0 +1,276 @@
+"""kedro-mlflow's hook, made failure-safe, parallel-aware and complete for this project.
+
+kedro-mlflow opens and closes the run and reads ``conf/*/mlflow.yml``. On top:
+
+- every parameter the run's nodes read is logged before the first node (flattened,
+  dotted keys), so a ``ParallelRunner`` run logs them too;
+- the run is named ``<pipeline> <env> <short id>``; tags name the data source, the
+  SHA-256 of the raw files read and the git commit;
+- the project's outputs are logged as they are saved (``after_dataset_saved``):
+  per-epoch curves as metric histories, validation metrics, plots and reports as
+  artifacts, the trained model or ensemble as an MLflow model (``serving.py``);
+  outputs saved in ``ParallelRunner`` workers (no hooks there) are logged from the
+  catalog after the run;
+- a tracking error is one warning and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro_mlflow.framework.hooks import MlflowHook
+
+from . import tracking
+
+ARTIFACTS = {
+    "confusion_matrix_plot": "plots",
+    "learning_curves_plot": "plots",
+    "comparison_plot": "plots",
+    "tuning_history_plot": "plots",
+    "tuning_importance_plot": "plots",
+    "tuning_parallel_plot": "plots",
+    "run_report": "reports",
+    "feature_report": "reports",
+    "validation_metrics": "reports",
+    "training_history": "reports",
+    "cv_summary": "reports",
+    "comparison_table": "tables",
+    "benchmark_table": "tables",
+    "ensemble_comparison": "tables",
+    "tuning_trials": "tables",
+    "submission": "predictions",
+}
+MODELS = ("trained_model", "ensemble_model")
+_EXPORTED = (tracking.RUN_ENV, "MLFLOW_TRACKING_URI")
+
+
+class TrackingHook(MlflowHook):
+    """One MLflow run per ``kedro run`` (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._catalog, self._params, self._logged = None, {}, set()
+        self._project = Path.cwd()
+
+    def _guard(self, what: str, call, *args) -> None:
+        try:
+            call(*args)
+        except Exception as exc:  # tracking never fails a run
+            tracking.warn_once(what, exc)
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._project = Path(context.project_path)
+        self._guard("set-up", super().after_context_created, context)
+
+    @hook_impl
+    def after_catalog_created(
+        self, catalog, conf_catalog, conf_creds, parameters, save_version, load_versions
+    ) -> None:
+        self._guard(
+            "catalog",
+            super().after_catalog_created,
+            catalog,
+            conf_catalog,
+            conf_creds,
+            parameters,
+            save_version,
+            load_versions,
+        )
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._catalog, self._logged = catalog, set()
+        self._guard("start", super().before_pipeline_run, run_params, pipeline, catalog)
+        self._guard("describe", self._describe_run, run_params, pipeline, catalog)
+
+    @hook_impl
+    def before_node_run(self, node, catalog, inputs, is_async) -> None:
+        # parameters were logged before the first node: reopen the run only
+        self._guard("node", super().before_node_run, node, catalog, {}, is_async)
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any, node) -> None:
+        self._guard(dataset_name, self._log_dataset, dataset_name, data)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        for name in sorted(pipeline.all_outputs() - self._logged):
+            if name in ARTIFACTS or name in MODELS:  # saved in a ParallelRunner worker
+                self._guard(name, self._log_dataset, name, None)
+        self._guard("raw files", self._tag_raw_files, pipeline)
+        self._guard("end", super().after_pipeline_run, run_params, pipeline, catalog)
+        self._restore_env()
+
+    @hook_impl
+    def on_pipeline_error(self, error, run_params, pipeline, catalog) -> None:
+        self._guard(
+            "end", super().on_pipeline_error, error, run_params, pipeline, catalog
+        )
+        self._restore_env()
+
+    def _restore_env(self) -> None:
+        """The variables exported for workers, as they were before the run."""
+        for key, value in getattr(self, "_saved_env", {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
+
+    # -- what a run records -----------------------------------------------------------
+
+    def _run(self) -> tracking.Run | None:
+        run_id = tracking.current_run_id()
+        return tracking.Run(run_id) if run_id else None
+
+    def _describe_run(self, run_params, pipeline, catalog) -> None:
+        import mlflow
+
+        run = self._run()
+        if run is None:  # tracking is off for this pipeline
+            return
+        # ParallelRunner workers and nested runs find the run and the store here
+        self._saved_env = {k: os.environ.get(k) for k in _EXPORTED}
+        os.environ[tracking.RUN_ENV] = run.run_id
+        os.environ["MLFLOW_TRACKING_URI"] = mlflow.get_tracking_uri()
+        names = run_params.get("pipeline_names") or ["__default__"]
+        env = run_params.get("env") or "local"
+        tags = {"mlflow.runName": f"{'+'.join(names)} {env} {run.run_id[:8]}"}
+        tags |= {k: v for k, v in self._data_source().items() if v is not None}
+        commit = _git_commit(self._project)
+        if commit:
+            tags["mlflow.source.git.commit"] = commit
+        run.tags(tags)
+        self._params = {
+            name.removeprefix("params:"): catalog.load(name)
+            for name in sorted(pipeline.inputs())
+            if name.startswith("params:")
+        }
+        run.params(self._params)
+
+    def _data_source(self) -> dict[str, Any]:
+        config = getattr(self, "_context_globals", None)
+        if config is None:
+            from .configuration import current_loader
+
+            config = current_loader()["globals"]
+            self._context_globals = config
+        return {
+            "data_source": config.get("data_source"),
+            "public_dataset": config.get("public_dataset"),
+            "raw_dir": config.get("raw_dir"),
+        }
+
+    def _tag_raw_files(self, pipeline) -> None:
+        run = self._run()
+        if run is None or self._catalog is None:
+            return
+        digest, files = hashlib.sha256(), 0
+        for name in sorted(n for n in pipeline.inputs() if n.startswith("raw_")):
+            path = _file_of(self._catalog, name)
+            if path is not None and path.is_file():
+                digest.update(path.read_bytes())
+                files += 1
+        if files:
+            run.tags({"raw_files_sha256": digest.hexdigest()})
+
+    def _log_dataset(self, name: str, data: Any) -> None:
+        self._logged.add(name)
+        if (name not in ARTIFACTS and name not in MODELS) or self._catalog is None:
+            return
+        run = self._run()
+        if run is None:
+            return
+        path = _file_of(self._catalog, name)
+        if name in MODELS:
+            self._log_model(path)
+            return
+        if data is None and name in ("training_history", "validation_metrics"):
+            data = self._catalog.load(name)
+        if name == "training_history":
+            run.history(data)
+        elif name == "validation_metrics":
+            run.metrics(_validation_scores(data))
+        if path is not None and path.is_file():
+            run.artifact(str(path), ARTIFACTS[name])
+
+    def _log_model(self, predictor_path: Path | None) -> None:
+        """The model (or ensemble) with its preprocessing, as one MLflow model."""
+        import mlflow
+
+        if predictor_path is None or not predictor_path.is_file():
+            return
+        from .configuration import current_loader
+
+        parameters = current_loader()["parameters"]  # the run's resolved blocks
+        settings = {k: parameters[k] for k in ("ingestion", "inference")}
+        with tempfile.TemporaryDirectory() as folder:
+            settings_path = Path(folder) / "settings.json"
+            settings_path.write_text(json.dumps(settings, indent=2))
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(Path(__file__).with_name("serving.py")),
+                artifacts={
+                    "predictor": str(predictor_path),
+                    "settings": str(settings_path),
+                },
+                pip_requirements=_requirements(),
+            )
+        mlflow.set_tag("model_uri", info.model_uri)
+
+
+def _validation_scores(metrics: dict) -> dict[str, float]:
+    scores = {
+        "validation_macro_f1": metrics.get("macro_f1"),
+        "validation_accuracy": metrics.get("accuracy"),
+    }
+    for name, values in (metrics.get("per_class") or {}).items():
+        scores[f"validation_f1_{name}"] = values.get("f1")
+    return scores
+
+
+def _file_of(catalog, name: str) -> Path | None:
+    """The file this run saved (versioned) or reads for ``name``."""
+    dataset = catalog.get(name)
+    if dataset is None:
+        return None
+    version = getattr(dataset, "_version", None)
+    if version is not None and version.save and hasattr(dataset, "_get_versioned_path"):
+        path = Path(str(dataset._get_versioned_path(version.save)))
+        if path.exists():
+            return path
+    if hasattr(dataset, "_get_load_path"):
+        try:
+            return Path(str(dataset._get_load_path()))
+        except Exception:
+            return None
+    return None
+
+
+def _git_commit(project: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    names = ("torch", "numpy", "pandas", "scikit-learn", "scipy", "pydantic", "mlflow")
+    return [f"{n}=={version(n).split('+')[0]}" for n in names]
