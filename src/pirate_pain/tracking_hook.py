@@ -67,8 +67,15 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def after_context_created(self, context) -> None:
+        from filelock import FileLock
+
         self._project = Path(context.project_path)
-        self._guard("set-up", super().after_context_created, context)
+        # two runs started together would both create the SQLite store's tables
+        # and the experiment: one at a time (per project, on this machine)
+        key = hashlib.sha256(str(self._project.resolve()).encode()).hexdigest()[:16]
+        lock = Path(tempfile.gettempdir()) / f"pirate_pain_mlflow_{key}.lock"
+        with FileLock(lock, timeout=120):
+            self._guard("set-up", super().after_context_created, context)
 
     @hook_impl
     def after_catalog_created(
@@ -199,6 +206,7 @@ class TrackingHook(MlflowHook):
             run.history(data)
         elif name == "validation_metrics":
             run.metrics(_validation_scores(data))
+            run.tags({"model_id": data.get("model_id")})
         if path is not None and path.is_file():
             run.artifact(str(path), ARTIFACTS[name])
 

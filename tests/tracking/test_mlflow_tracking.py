@@ -1,0 +1,254 @@
+"""Experiment tracking through kedro-mlflow: real runs into a real SQLite store, the
+logged model loaded and served over HTTP, the MLflow UI in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO, kedro_cli, make_project
+from tests.viz.test_kedro_viz import ARTIFACTS, CHROMIUM, FLAGS, _free_port
+
+TINY = "train.model.hidden_size=8,train.model.num_layers=1,train.progress_bar=false"
+
+
+def _client(root: Path):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(f"sqlite:///{root}/data/09_tracking/mlflow.db")
+
+
+def _runs(root: Path, filter_string: str = ""):
+    client = _client(root)
+    experiment = client.get_experiment_by_name("pirate_pain")
+    return client.search_runs([experiment.experiment_id], filter_string)
+
+
+def _latest(root: Path, folder: str) -> Path:
+    return sorted((root / folder).glob("*/*"))[-1]
+
+
+def _wait(url: str, server: subprocess.Popen, seconds: float = 120) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise
+            time.sleep(1)
+
+
+def _start(args: list[str], root: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        cwd=root,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
+    tmp_path,
+):
+    root = make_project(tmp_path / "project")
+    # two `kedro run` processes started together on a fresh default SQLite store
+    runs = [
+        _start(
+            [
+                sys.executable,
+                "-m",
+                "kedro",
+                "run",
+                "--pipeline=train",
+                f"--params={TINY},train.epochs={epochs}",
+            ],
+            root,
+        )
+        for epochs in (2, 3)
+    ]
+    for run in runs:
+        out, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, out[-3000:]
+        assert "Experiment tracking failed" not in out
+    tracked = _runs(root, "tags.pipeline_names = \"['train']\"")
+    assert len(tracked) == 2
+    client = _client(root)
+    for run in tracked:
+        epochs = int(run.data.params["train.epochs"])
+        assert re.fullmatch(r"train local [0-9a-f]{8}", run.info.run_name)
+        assert run.data.params["train.model.hidden_size"] == "8"
+        assert run.data.tags["data_source"] == "synthetic"
+        assert len(run.data.tags["raw_files_sha256"]) == 64
+        assert 0.0 <= run.data.metrics["validation_macro_f1"] <= 1.0
+        curve = client.get_metric_history(run.info.run_id, "val_macro_f1")
+        assert [m.step for m in curve] == list(range(1, epochs + 1))
+        plots = [a.path for a in client.list_artifacts(run.info.run_id, "plots")]
+        assert "plots/confusion_matrix.png" in plots
+    assert sorted(r.data.params["train.epochs"] for r in tracked) == ["2", "3"]
+
+    # the latest model, logged with its preprocessing, answers like the pipeline
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{root}/data/09_tracking/mlflow.db")
+    assert kedro_cli(root, "run", "--pipeline=inference").returncode == 0
+    submission = pd.read_csv(
+        _latest(root, "data/07_model_output/test_probabilities.csv"),
+        dtype={"sample_index": str},
+    )
+    (run,) = [r for r in tracked if r.data.tags["model_id"] == submission.model_id[0]]
+    uri = run.data.tags["model_uri"]
+    raw = pd.read_csv(
+        root / "data/01_raw/synthetic/pirate_pain_test.csv",
+        dtype={"sample_index": str},
+    )
+    predicted = mlflow.pyfunc.load_model(uri).predict(raw)
+    assert predicted["sample_index"].tolist() == submission["sample_index"].tolist()
+    assert predicted["label"].tolist() == submission["label"].tolist()
+    pd.testing.assert_frame_equal(predicted, submission.drop(columns="model_id"))
+
+    # `mlflow models serve` answers a dataframe_split request
+    port = _free_port()
+    server = _start(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "models",
+            "serve",
+            "-m",
+            uri,
+            "--env-manager",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        root,
+    )
+    try:
+        _wait(f"http://127.0.0.1:{port}/ping", server)
+        body = json.dumps({"dataframe_split": raw.to_dict(orient="split")}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())["predictions"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert [row["label"] for row in answer] == submission["label"].tolist()
+    assert [row["sample_index"] for row in answer] == submission[
+        "sample_index"
+    ].tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_mlflow_ui_lists_the_runs_in_a_real_browser(tmp_path):
+    root = make_project(tmp_path / "project")
+    for seed in (1, 2):
+        result = kedro_cli(
+            root,
+            "run",
+            "--pipeline=train",
+            f"--params={TINY},train.epochs=1,train.seed={seed}",
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    names = {r.info.run_name for r in _runs(root)}
+    experiment = _client(root).get_experiment_by_name("pirate_pain").experiment_id
+    port = _free_port()
+    server = _start(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "ui",
+            "--backend-store-uri",
+            f"sqlite:///{root}/data/09_tracking/mlflow.db",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        root,
+    )
+    url = f"http://127.0.0.1:{port}/#/experiments/{experiment}/runs"
+    try:
+        _wait(f"http://127.0.0.1:{port}/health", server)
+        browser = [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            "--window-size=1600,900",
+            "--virtual-time-budget=20000",
+        ]
+        dom = subprocess.run(
+            [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=180
+        ).stdout
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "mlflow_runs.png"
+        subprocess.run(
+            [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=180
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for name in names:
+        assert name in dom, f"run {name} is not listed"
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_tracking_off_and_a_broken_store_never_fail_a_run(tmp_path):
+    root = make_project(tmp_path / "project")
+    off = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--pipeline=ingestion"],
+        cwd=root,
+        env={**os.environ, "PIRATE_PAIN_TRACKING": "off"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert off.returncode == 0, off.stderr[-3000:]
+    assert not (root / "data/09_tracking/mlflow.db").exists()
+    (tmp_path / "a_file").write_text("not a folder")
+    broken = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--pipeline=ingestion"],
+        cwd=root,
+        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/a_file/x.db"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert broken.returncode == 0, broken.stderr[-3000:]
+    assert broken.stderr.count("Experiment tracking failed") == 1
+    assert "Pipeline execution completed successfully" in broken.stderr
+
+
+def test_the_shipped_store_is_sqlite_inside_the_project(monkeypatch):
+    from pirate_pain.configuration import tracking_store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(REPO)
+    assert tracking_store("db", "data/09_tracking/mlflow.db") == (
+        f"sqlite:///{REPO / 'data/09_tracking/mlflow.db'}"
+    )
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "https://tracking.example:5000")
+    assert tracking_store("db", "x.db") == "https://tracking.example:5000"
