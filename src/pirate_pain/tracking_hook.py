@@ -94,18 +94,26 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        self._catalog, self._logged = catalog, set()
+        self._catalog, self._logged, self._pid = catalog, set(), os.getpid()
         self._guard("start", super().before_pipeline_run, run_params, pipeline, catalog)
         self._guard("describe", self._describe_run, run_params, pipeline, catalog)
 
+    def _in_worker(self) -> bool:
+        """A ``ParallelRunner`` worker: it logs by run id (tracking.py), never
+        through MLflow's active run, which there would be a new, unnamed run."""
+        return getattr(self, "_pid", None) != os.getpid()
+
     @hook_impl
     def before_node_run(self, node, catalog, inputs, is_async) -> None:
+        if self._in_worker():
+            return
         # parameters were logged before the first node: reopen the run only
         self._guard("node", super().before_node_run, node, catalog, {}, is_async)
 
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, data: Any, node) -> None:
-        self._guard(dataset_name, self._log_dataset, dataset_name, data)
+        if not self._in_worker():
+            self._guard(dataset_name, self._log_dataset, dataset_name, data)
 
     @hook_impl
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
@@ -114,6 +122,7 @@ class TrackingHook(MlflowHook):
                 self._guard(name, self._log_dataset, name, None)
         self._guard("raw files", self._tag_raw_files, pipeline)
         self._guard("end", super().after_pipeline_run, run_params, pipeline, catalog)
+        self._guard("end", self._end_reopened_run)
         self._restore_env()
 
     @hook_impl
@@ -121,7 +130,18 @@ class TrackingHook(MlflowHook):
         self._guard(
             "end", super().on_pipeline_error, error, run_params, pipeline, catalog
         )
+        self._guard("end", self._end_reopened_run)
         self._restore_env()
+
+    def _end_reopened_run(self) -> None:
+        """kedro-mlflow reopens the run before every node and closes it once: close
+        what is left, so a later session in this process starts its own run."""
+        import mlflow
+
+        if getattr(self, "_already_active_mlflow", True):
+            return
+        while (active := mlflow.active_run()) and active.info.run_id == self.run_id:
+            mlflow.end_run()
 
     def _restore_env(self) -> None:
         """The variables exported for workers, as they were before the run."""
