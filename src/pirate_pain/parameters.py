@@ -123,6 +123,8 @@ class CompareParams(_Block):
     # fitting a macro_f1 decision rule); the scored fold is never used for either
     early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
     score_test: bool = True  # where test labels exist: a test column, never a choice
+    # --pipeline=select: most picks of the greedy out-of-fold ensemble selection
+    max_members: int = Field(10, ge=1)
 
     @field_validator("reference")
     @classmethod
@@ -179,7 +181,9 @@ class TuneParams(_Block):
 
 
 class InferenceParams(_Block):
-    predictor: Literal["trained_model", "ensemble_model"] = "trained_model"
+    predictor: Literal["trained_model", "ensemble_model", "selected_ensemble_model"] = (
+        "trained_model"
+    )
     device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps
     # largest CDF gap per column against training before a file is refused
     profile_threshold: float = Field(0.2, gt=0, le=1)

@@ -19,6 +19,7 @@ from .pipelines import (
     inference,
     ingestion,
     report,
+    select,
     train,
     tune,
 )
@@ -37,12 +38,14 @@ def register_pipelines() -> dict[str, Pipeline]:
         "train": train.create_pipeline(),
         "benchmark": benchmark.create_pipeline(),
         "compare": compare.create_pipeline(),
+        "select": select.create_pipeline(),
         "tune": tune.create_pipeline(),
         "report": report.create_pipeline(),
         "ensemble": ensemble.create_pipeline(params["ensemble"]),
         "inference": inference.create_pipeline(params["inference"].predictor),
         "inference_single": inference.create_pipeline("trained_model"),
         "inference_ensemble": inference.create_pipeline("ensemble_model"),
+        "inference_selected": inference.create_pipeline("selected_ensemble_model"),
     }
     pipelines["__default__"] = pipelines["train"] + pipelines["report"]
     return pipelines

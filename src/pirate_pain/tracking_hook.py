@@ -44,10 +44,12 @@ ARTIFACTS = {
     "comparison_table": "tables",
     "benchmark_table": "tables",
     "ensemble_comparison": "tables",
+    "selection_table": "tables",
+    "ensemble_selection": "reports",
     "tuning_trials": "tables",
     "submission": "predictions",
 }
-MODELS = ("trained_model", "ensemble_model")
+MODELS = ("trained_model", "ensemble_model", "selected_ensemble_model")
 _EXPORTED = (tracking.RUN_ENV, "MLFLOW_TRACKING_URI")
 
 

@@ -18,12 +18,13 @@ TINY = (
 
 
 def _snapshot(root) -> dict[str, str]:
-    """Content hash of every output file (the raw inputs are what the cases edit)."""
+    """Content hash of every output file (the raw inputs are what the cases edit;
+    the tracking store records failed runs too, by design)."""
     data = root / "data"
     return {
         str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(data.rglob("*"))
-        if p.is_file() and p.relative_to(data).parts[0] != "01_raw"
+        if p.is_file() and p.relative_to(data).parts[0] not in ("01_raw", "09_tracking")
     }
 
 

@@ -148,3 +148,32 @@ def test_convolutional_only_model():
         cell="none", conv_channels=7, conv_layers=3, conv_batch_norm=True
     )
     assert len(with_norm.conv.norms) == 3 and not _model(conv_channels=7).conv.norms
+
+
+@pytest.mark.parametrize("backbone", ["resnet", "inception"])
+def test_resnet_and_inception_padding_never_changes_the_result(backbone):
+    """After a training step on a padded batch (garbage past the end, negative
+    values where max pooling could pick the padding), a ragged sequence gives what
+    it gives alone."""
+    model = _model(backbone=backbone, backbone_filters=4, inception_depth=3)
+    x, _, static = _inputs(batch=2, steps=12)
+    x = x - 5.0  # all negative: a padded zero would win an unmasked max pool
+    padded = x.clone()
+    padded[0, 7:] = 100.0
+    model.train()
+    model(padded, torch.tensor([7, 12]), static)  # updates the running statistics
+    model.eval()
+    alone = model(x[:1, :7], torch.tensor([7]), static[:1])
+    batch = model(padded, torch.tensor([7, 12]), static)
+    torch.testing.assert_close(batch[:1], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_backbones_are_the_published_shapes():
+    resnet = _model(backbone="resnet", backbone_filters=64)
+    widths = [block.convs[0].out_channels for block in resnet.backbone.blocks]
+    assert widths == [64, 128, 128] and resnet.classifier.in_features == 128
+    inception = _model(backbone="inception", backbone_filters=32)
+    assert len(inception.backbone.modules_) == 6
+    assert len(inception.backbone.shortcuts) == 2
+    assert inception.classifier.in_features == 128  # 3 kernels + pool branch, x 32
+    assert inception(*_inputs()).shape == (4, 3)

@@ -39,6 +39,11 @@ class _Block(BaseModel):
 
 
 class ModelConfig(_Block):
+    # recurrent: the options below; resnet / inception: ResNet or InceptionTime
+    # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused
+    backbone: Literal["recurrent", "resnet", "inception"] = "recurrent"
+    backbone_filters: int = Field(32, ge=1)  # resnet: f, 2f, 2f; inception: 4f wide
+    inception_depth: int = Field(6, ge=1)  # modules; a residual every third
     cell: Literal["rnn", "lstm", "gru", "none"] = "gru"  # none: Conv1D layers only
     hidden_size: int = Field(100, ge=1)
     num_layers: int = Field(3, ge=1)
@@ -62,7 +67,8 @@ class ModelConfig(_Block):
     @field_validator("conv_channels")
     @classmethod
     def _has_core(cls, value: int, info: ValidationInfo) -> int:
-        if value == 0 and info.data.get("cell") == "none":
+        recurrent = info.data.get("backbone", "recurrent") == "recurrent"
+        if value == 0 and info.data.get("cell") == "none" and recurrent:
             raise ValueError(
                 "use > 0 when model.cell is 'none' (a model needs a Conv1D or "
                 "recurrent core)"

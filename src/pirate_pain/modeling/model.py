@@ -7,8 +7,11 @@ input (B, T, F) + per-sequence categoricals (B, S)
      (cell "none": no recurrent core, a fully convolutional network)
   -> head: last state, masked mean or attention  (B, H * D)
   -> dropout + linear                            (B, K)
+or, with ``model.backbone`` resnet / inception (``convnets.py``):
+  -> ResNet or InceptionTime                     (B, C, T)
+  -> masked mean over true steps, dropout, linear (B, K)
 Padded steps never reach the result: packed sequences in the recurrent core,
-masks in pooling and attention.
+masks in convolutions, batch norm, pooling and attention.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .config import ModelConfig
+from .convnets import InceptionTime, MaskedBatchNorm, ResNet
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -60,27 +64,6 @@ class StaticFeatures(nn.Module):
                 for s, n in enumerate(self.cardinalities)
             ]
         return torch.cat(parts, dim=1)
-
-
-class MaskedBatchNorm(nn.BatchNorm1d):
-    """BatchNorm1d whose batch statistics count only the true (unpadded) steps."""
-
-    def forward(self, h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        if not self.training:  # running statistics: no step depends on another
-            return super().forward(h)
-        h = h.float()  # statistics in fp32, also under autocast
-        count = keep.sum().clamp(min=2)
-        mean = (h * keep).sum(dim=(0, 2)) / count  # (C,)
-        var = (((h - mean[None, :, None]) ** 2) * keep).sum(dim=(0, 2)) / count
-        with torch.no_grad():
-            m = self.momentum
-            self.running_mean.mul_(1 - m).add_(m * mean)
-            self.running_var.mul_(1 - m).add_(m * var * count / (count - 1))
-            self.num_batches_tracked += 1
-        scale = self.weight / torch.sqrt(var + self.eps)
-        return (h - mean[None, :, None]) * scale[None, :, None] + self.bias[
-            None, :, None
-        ]
 
 
 class ConvFrontEnd(nn.Module):
@@ -143,6 +126,18 @@ class SequenceClassifier(nn.Module):
             shape.static_cardinalities, config.static_embedding_dim
         )
         in_dim = shape.n_features + self.static.out_dim
+        self.backbone = None
+        if config.backbone == "resnet":
+            self.backbone = ResNet(in_dim, config.backbone_filters)
+        elif config.backbone == "inception":
+            self.backbone = InceptionTime(
+                in_dim, config.backbone_filters, config.inception_depth
+            )
+        if self.backbone is not None:  # conv features, masked mean pooling
+            self.conv = self.rnn = self.attention = None
+            self.dropout = nn.Dropout(config.dropout)
+            self.classifier = nn.Linear(self.backbone.out_dim, shape.n_classes)
+            return
         self.conv = None
         if config.conv_channels > 0:
             self.conv = ConvFrontEnd(
@@ -182,6 +177,11 @@ class SequenceClassifier(nn.Module):
             extra = self.static(static).unsqueeze(1).expand(batch, steps, -1)
             x = torch.cat([x, extra], dim=2)  # (B, T, F + E)
         mask = step_mask(lengths, steps)  # (B, T)
+        if self.backbone is not None:
+            keep = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
+            h = self.backbone(x.transpose(1, 2), keep)  # (B, C, T)
+            pooled = h.sum(dim=2) / lengths.clamp(min=1).unsqueeze(-1).to(h.dtype)
+            return self.classifier(self.dropout(pooled))  # (B, K)
         if self.conv is not None:
             x = self.conv(x, mask)  # (B, T, C)
         ragged = bool((lengths < steps).any())

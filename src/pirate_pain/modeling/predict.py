@@ -104,17 +104,21 @@ def artifact_probabilities(
 
 
 def vote(
-    member_probs: list[np.ndarray], rule: str, member_rank: list[int]
+    member_probs: list[np.ndarray],
+    rule: str,
+    member_rank: list[int],
+    weights: list[float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Combine member probabilities into labels and (mean) probabilities.
 
     ``hard``: majority of member labels; a tie goes to the tied class voted by the
     best-ranked member (``member_rank`` lists member indices, best first).
-    ``soft``: argmax of the mean probabilities (a tie goes to the lower class index).
+    ``soft``: argmax of the mean probabilities (a tie goes to the lower class index),
+    weighted by ``weights`` (picks of a selected ensemble) when given.
     """
     check_vote_rule(rule)
     stacked = np.stack(member_probs)  # (M, N, K)
-    mean = stacked.mean(0)
+    mean = np.average(stacked, axis=0, weights=weights)
     if rule == "soft":
         return mean.argmax(1), mean
     votes = stacked.argmax(2)  # (M, N)
@@ -143,7 +147,12 @@ def predict(
             artifact_probabilities(m, sequences, prepared, device, threshold)
             for m in members
         ]
-        labels, mean = vote(probs, predictor["vote"], predictor["member_rank"])
+        labels, mean = vote(
+            probs,
+            predictor["vote"],
+            predictor["member_rank"],
+            predictor.get("member_weights"),
+        )
         return labels, mean, members[0]["preprocessing"]["class_names"]
     probs = artifact_probabilities(predictor, sequences, None, device, threshold)
     return probs.argmax(1), probs, predictor["preprocessing"]["class_names"]

@@ -1,0 +1,144 @@
+"""Ensemble members chosen on out-of-fold predictions, refitted, voted, scored once.
+
+The comparison's out-of-fold probabilities pick the members (greedy forward
+selection with replacement, ``modeling/selection.py``); the test split is not read
+until the chosen ensemble is scored on it, once, beside the best single
+configuration by cross-validation and MiniRocket fitted in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...baselines import minirocket_row, score_row
+from ...modeling.artifacts import build_artifact
+from ...modeling.config import TrainConfig
+from ...modeling.data import concat_model_inputs
+from ...modeling.predict import ENSEMBLE_FORMAT, model_probabilities, vote
+from ...modeling.selection import greedy_selection
+from ...modeling.training import fit
+from ...parameters import CompareParams, candidate_config
+from ...tracking import log_metrics
+
+logger = logging.getLogger(__name__)
+
+
+def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
+    """Greedy out-of-fold selection over ``compare.candidates``.
+
+    Returns:
+        The selection: ``weights`` (candidate -> picks), its out-of-fold macro F1
+        (mean over repeats), the best single candidate and the pick path.
+    """
+    columns = [c for c in oof.columns if c.startswith("p_")]
+    class_names = [c.removeprefix("p_") for c in columns]
+    probs, y = {}, None
+    for name in compare.candidates:
+        rows = oof[oof["configuration"] == name].sort_values(["repeat", "sample_index"])
+        values = rows[columns].to_numpy(dtype=np.float64)
+        probs[name] = values.reshape(compare.repeats, -1, len(columns))
+        if y is None:
+            first = rows[rows["repeat"] == rows["repeat"].min()]
+            y = first["label"].map(class_names.index).to_numpy()
+    selection = greedy_selection(probs, y, compare.max_members)
+    logger.info(
+        "Selected %s: out-of-fold macro F1 %.4f (best single %s %.4f)",
+        selection["weights"],
+        selection["oof_macro_f1"],
+        selection["best_single"],
+        selection["best_single_oof_macro_f1"],
+    )
+    log_metrics(
+        {
+            "selection_oof_macro_f1": selection["oof_macro_f1"],
+            "best_single_oof_macro_f1": selection["best_single_oof_macro_f1"],
+        }
+    )
+    return selection
+
+
+def fit_selected_ensemble(
+    train: dict,
+    validation: dict,
+    test: dict,
+    feature_transform: dict,
+    train_params: TrainConfig,
+    candidates: dict[str, Any],
+    selection: dict[str, Any],
+) -> tuple[dict, pd.DataFrame]:
+    """Refit every selected candidate on the training split and vote (soft, weighted
+    by picks); score the ensemble, the best single candidate and MiniRocket on test
+    where it has labels.
+
+    Returns:
+        The ensemble artifact (``inference_selected`` predicts with it) and the
+        table: one row per model with out-of-fold and test macro F1, accuracy, fit
+        and predict seconds.
+    """
+    names = list(selection["weights"])
+    best = selection["best_single"]
+    fitted, seconds = {}, {}
+    for name in dict.fromkeys([*names, best]):
+        config = candidate_config(train_params, candidates, name, "compare.candidates")
+        started = time.perf_counter()
+        result = fit(train, validation, config, log_prefix=f"selected {name}: ")
+        seconds[name] = time.perf_counter() - started
+        fitted[name] = build_artifact(result, config, feature_transform)
+    ensemble = {
+        "format": ENSEMBLE_FORMAT,
+        "vote": "soft",
+        "member_names": names,
+        "member_rank": list(range(len(names))),
+        "member_weights": [float(selection["weights"][n]) for n in names],
+        "members": [fitted[n] for n in names],
+        "selection": selection,
+    }
+    rows = []
+    labelled = len(test["y"]) and (test["y"] >= 0).all()
+    if labelled:  # the one look at the test split
+        class_names = [str(c) for c in test["class_names"]]
+        started = time.perf_counter()
+        probs = {n: model_probabilities(fitted[n], test) for n in fitted}
+        predict_s = time.perf_counter() - started
+        labels, _ = vote(
+            [probs[n] for n in names],
+            "soft",
+            ensemble["member_rank"],
+            ensemble["member_weights"],
+        )
+        fit_s = sum(seconds[n] for n in names)
+        rows.append(
+            score_row(
+                "selected ensemble",
+                "-",
+                test["y"],
+                labels,
+                class_names,
+                fit_s,
+                predict_s,
+            )
+            | {"oof_macro_f1": selection["oof_macro_f1"]}
+        )
+        rows.append(
+            score_row(
+                f"best single ({best})",
+                "-",
+                test["y"],
+                probs[best].argmax(1),
+                class_names,
+                seconds[best],
+                predict_s / len(fitted),
+            )
+            | {"oof_macro_f1": selection["best_single_oof_macro_f1"]}
+        )
+        pooled = concat_model_inputs(train, validation)
+        rows.append(minirocket_row(pooled, test, 1, class_names))
+        log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
+        for row in rows:
+            logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
+    return ensemble, pd.DataFrame(rows).round(4)

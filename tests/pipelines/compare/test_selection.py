@@ -1,0 +1,67 @@
+"""Ensemble selection on out-of-fold predictions: the rule, and that the test split
+never reaches it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pirate_pain.modeling.selection import greedy_selection
+from tests.conftest import TINY_TRAIN, run_pipeline
+
+
+def _probs(predicted: np.ndarray, confidence: float = 0.8) -> np.ndarray:
+    probs = np.full((len(predicted), 3), (1 - confidence) / 2)
+    probs[np.arange(len(predicted)), predicted] = confidence
+    return probs[None]  # one repeat
+
+
+def test_greedy_selection_combines_complementary_candidates():
+    y = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    half_a = np.array([0, 0, 0, 0, 1, 1, 0, 0])  # misses class 2
+    half_b = np.array([0, 0, 0, 0, 0, 0, 2, 2])  # misses class 1
+    noise = np.array([1, 2, 0, 1, 0, 2, 1, 0])
+    probs = {
+        "a": _probs(half_a, 0.9),
+        "noise": _probs(noise),
+        "b": _probs(half_b, 0.6),
+    }
+    selection = greedy_selection(probs, y, max_members=5)
+    assert selection["best_single"] == "a"
+    assert set(selection["weights"]) == {"a", "b"}
+    assert selection["oof_macro_f1"] > selection["best_single_oof_macro_f1"]
+    assert selection["path"][0] == {"added": "a", "oof_macro_f1": pytest.approx(0.6)}
+
+
+def test_a_single_best_candidate_is_kept_alone():
+    y = np.array([0, 0, 1, 2])
+    probs = {"right": _probs(y), "wrong": _probs(np.array([1, 2, 0, 0]))}
+    selection = greedy_selection(probs, y, max_members=4)
+    assert selection["weights"] == {"right": 1}
+    assert selection["oof_macro_f1"] == 1.0
+
+
+@pytest.mark.slow
+def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
+    from kedro.framework.project import pipelines
+
+    select = pipelines["select"]
+    choosing = select.to_nodes("select_members_node")
+    assert not {n for n in choosing.all_inputs() if "test" in n}
+    params = {
+        "train": TINY_TRAIN,
+        "compare": {"candidates": ["bigru", "bilstm"], "folds": 2, "repeats": 1},
+    }
+    run_pipeline(project, "select", params)
+    table = pd.read_csv(
+        sorted((project / "data/08_reporting/selection_table.csv").glob("*/*"))[-1]
+    )
+    assert table["model"].tolist()[0] == "selected ensemble"
+    assert table["model"].str.startswith("best single").any()
+    assert "minirocket" in table["model"].tolist()
+    run_pipeline(project, "inference_selected", params)
+    submission = pd.read_csv(
+        sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]
+    )
+    assert len(submission) == 24
