@@ -66,11 +66,12 @@ def test_members_follow_env_and_params_on_the_command_line(cli_project):
         root, "run", "--pipeline=ensemble", "--params=ensemble.members=[bigruu]"
     )
     assert unknown.returncode == 1
-    assert unknown.stderr.strip().splitlines()[-1] == (
+    last = unknown.stderr.strip().splitlines()[-1]
+    assert last.startswith(
         "Error: ensemble.members names 'bigruu', which is not a candidate (did you "
-        "mean 'bigru'?): use one of bigru, bigru_focal, bilstm, conv_gru, "
-        "gru_attention or add it under candidates."
+        "mean 'bigru'?): use one of bigru, bigru_focal, bigru_macro_f1, "
     )
+    assert last.endswith(", resnet or add it under candidates.") and "inception" in last
     typo = kedro_cli(root, "run", "--params=feature.validation_fraction=0.5")
     assert typo.returncode == 1 and "Traceback" not in typo.stderr
     assert "--params sets 'feature.validation_fraction', which is not a parameter" in (

@@ -82,13 +82,10 @@ def test_cross_validation_never_fits_the_rule_on_the_rows_it_scores(monkeypatch)
     monkeypatch.setattr(training, "fitted_decision", recording)
     train, validation = model_input(36, seed=4), model_input(24, seed=5)
     validation["sample_ids"] = np.array([f"v{i}" for i in range(24)])
-    test = model_input(6, seed=6)
-    test["y"] = np.full(6, -1)  # challenge-like: no test labels
     compare = CompareParams(candidates=["plain", "rule"], folds=3, repeats=2, seed=0)
     table, oof = cross_validate_candidates(
         train,
         validation,
-        test,
         TrainConfig.from_params(TINY_TRAIN),
         {"plain": {}, "rule": {"decision_rule": "macro_f1"}},
         compare,

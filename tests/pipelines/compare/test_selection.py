@@ -19,18 +19,16 @@ def _probs(predicted: np.ndarray, confidence: float = 0.8) -> np.ndarray:
 
 def test_greedy_selection_combines_complementary_candidates():
     y = np.array([0, 0, 0, 0, 1, 1, 2, 2])
-    half_a = np.array([0, 0, 0, 0, 1, 1, 0, 0])  # misses class 2
-    half_b = np.array([0, 0, 0, 0, 0, 0, 2, 2])  # misses class 1
-    noise = np.array([1, 2, 0, 1, 0, 2, 1, 0])
-    probs = {
-        "a": _probs(half_a, 0.9),
-        "noise": _probs(noise),
-        "b": _probs(half_b, 0.6),
-    }
+    a = _probs(y)[0]
+    a[y == 2] = [0.5, 0.1, 0.4]  # unsure where it is wrong: misses class 2
+    b = _probs(y)[0]
+    b[y == 1] = [0.5, 0.4, 0.1]  # misses class 1
+    noise = _probs(np.array([1, 2, 0, 1, 0, 2, 1, 0]))
+    probs = {"a": a[None], "noise": noise, "b": b[None]}
     selection = greedy_selection(probs, y, max_members=5)
-    assert selection["best_single"] == "a"
-    assert set(selection["weights"]) == {"a", "b"}
-    assert selection["oof_macro_f1"] > selection["best_single_oof_macro_f1"]
+    assert selection["best_single"] == "a"  # a tie with b: the first listed
+    assert selection["weights"] == {"a": 1, "b": 1}
+    assert selection["oof_macro_f1"] == 1.0
     assert selection["path"][0] == {"added": "a", "oof_macro_f1": pytest.approx(0.6)}
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ...evaluation import classification_metrics
@@ -56,17 +57,9 @@ def _oof_rows(name, repeat, fold, held, probs, names) -> list[dict]:
     ]
 
 
-def _test_score(train, validation, test, config, names) -> float:
-    """Test macro F1 of one fit on the standard split: reported, never chosen on."""
-    fitted = fit(train, validation, config, log_prefix="test column: ")
-    probs = fitted.probabilities(test, config.window)
-    return classification_metrics(test["y"], probs.argmax(1), names)["macro_f1"]
-
-
 def cross_validate_candidates(
     train: dict,
     validation: dict,
-    test: dict,
     train_params: TrainConfig,
     candidates: dict[str, Any],
     compare: CompareParams,
@@ -76,7 +69,6 @@ def cross_validate_candidates(
     Args:
         train: Model input of the training split.
         validation: Model input of the validation split (pooled with train).
-        test: Model input of the test split: a test column where it has labels.
         train_params: The ``train`` block candidates start from.
         candidates: Named overrides of the train block.
         compare: The ``compare`` block: candidates, reference, folds, repeats, seed.
@@ -116,7 +108,6 @@ def cross_validate_candidates(
     n = len(train["y"]) + len(validation["y"])
     n_test = n // compare.folds
     reference = compare.reference or compare.candidates[0]
-    with_test = compare.score_test and len(test["y"]) and (test["y"] >= 0).all()
     rows = []
     for name, values in scores.items():
         mean, std, low, high = corrected_interval(values, n - n_test, n_test)
@@ -136,10 +127,6 @@ def cross_validate_candidates(
             "p_value": p_value,
             "fits": len(values),
         }
-        if with_test:
-            row["test_macro_f1"] = _test_score(
-                train, validation, test, configs[name], names
-            )
         rows.append(row)
         logger.info(
             "%s: macro F1 %.4f [%.4f, %.4f]; vs %s %+.4f (p %.3g)",
@@ -152,3 +139,29 @@ def cross_validate_candidates(
             p_value,
         )
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+
+
+def add_test_column(
+    table: pd.DataFrame,
+    train: dict,
+    validation: dict,
+    test: dict,
+    train_params: TrainConfig,
+    candidates: dict[str, Any],
+    compare: CompareParams,
+) -> pd.DataFrame:
+    """``test_macro_f1`` per candidate (one fit on the standard split) where the test
+    split has labels: reported beside the cross-validated figures, never chosen on
+    (no node that chooses reads the test split)."""
+    if not compare.score_test or not len(test["y"]) or (test["y"] < 0).any():
+        return table
+    names = [str(c) for c in train["class_names"]]
+    scores = []
+    for name in table["configuration"]:
+        config = candidate_config(train_params, candidates, name, "compare.candidates")
+        fitted = fit(train, validation, config, log_prefix=f"{name} test column: ")
+        probs = fitted.probabilities(test, config.window)
+        scores.append(
+            classification_metrics(test["y"], probs.argmax(1), names)["macro_f1"]
+        )
+    return table.assign(test_macro_f1=np.round(scores, 6))

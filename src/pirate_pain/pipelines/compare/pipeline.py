@@ -6,7 +6,7 @@ from ...evaluation import plot_comparison
 from ..features import create_pipeline as features_pipeline
 from ..inference import create_test_input_pipeline
 from ..ingestion import create_pipeline as ingestion_pipeline
-from .nodes import cross_validate_candidates
+from .nodes import add_test_column, cross_validate_candidates
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -17,13 +17,27 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "model_input_train",
                     "model_input_validation",
+                    "params:train",
+                    "params:candidates",
+                    "params:compare",
+                ],
+                outputs=["cross_validated_table", "oof_predictions"],
+                name="cross_validate_candidates_node",
+                tags=["comparison"],
+            ),
+            Node(
+                add_test_column,
+                inputs=[
+                    "cross_validated_table",
+                    "model_input_train",
+                    "model_input_validation",
                     "model_input_test",
                     "params:train",
                     "params:candidates",
                     "params:compare",
                 ],
-                outputs=["comparison_table", "oof_predictions"],
-                name="cross_validate_candidates_node",
+                outputs="comparison_table",
+                name="add_test_column_node",
                 tags=["comparison"],
             ),
             Node(
