@@ -117,7 +117,7 @@ class CompareParams(_Block):
     candidates: list[str] = Field(min_length=1)  # candidate names, same folds for all
     reference: str | None = None  # paired differences against it; None: the first
     folds: int = Field(5, ge=2)
-    repeats: int = Field(2, ge=1)
+    repeats: int = Field(1, ge=1)
     seed: int = 42  # repeat r uses seed + r
     # share of each fold's training part held out for early stopping (and for
     # fitting a macro_f1 decision rule); the scored fold is never used for either

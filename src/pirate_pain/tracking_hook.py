@@ -222,10 +222,21 @@ class TrackingHook(MlflowHook):
         if name in MODELS:
             self._log_model(path)
             return
-        if data is None and name in ("training_history", "validation_metrics"):
+        if data is None and name in (
+            "training_history",
+            "validation_metrics",
+            "comparison_table",
+        ):
             data = self._catalog.load(name)
         if name == "training_history":
             run.history(data)
+        elif name == "comparison_table":
+            run.metrics(
+                {
+                    f"cv_macro_f1_{r.configuration}": r.macro_f1_mean
+                    for r in data.itertuples()
+                }
+            )
         elif name == "validation_metrics":
             run.metrics(_validation_scores(data))
             run.tags({"model_id": data.get("model_id")})
