@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REPO, kedro_cli, make_project
-from tests.viz.test_kedro_viz import ARTIFACTS, CHROMIUM, FLAGS, _free_port
+from tests.viz.test_kedro_viz import CHROMIUM, _free_port, browse
 
 TINY = "train.model.hidden_size=8,train.model.num_layers=1,train.progress_bar=false"
 
@@ -192,21 +192,7 @@ def test_mlflow_ui_lists_the_runs_in_a_real_browser(tmp_path):
     url = f"http://127.0.0.1:{port}/#/experiments/{experiment}/runs"
     try:
         _wait(f"http://127.0.0.1:{port}/health", server)
-        browser = [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            "--window-size=1600,900",
-            "--virtual-time-budget=20000",
-        ]
-        dom = subprocess.run(
-            [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=180
-        ).stdout
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "mlflow_runs.png"
-        subprocess.run(
-            [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=180
-        )
+        dom, shot = browse(url, tmp_path, "mlflow_runs.png", "1600,900", 20000)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -29,6 +29,27 @@ FLAGS = [
 ]
 
 
+def browse(url: str, tmp_path, shot_name: str, size: str, budget_ms: int):
+    """The page's DOM after ``budget_ms`` of virtual time in headless Chromium, and a
+    screenshot of it under test-artifacts/."""
+    browser = [
+        CHROMIUM,
+        *FLAGS,
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        f"--window-size={size}",
+        f"--virtual-time-budget={budget_ms}",
+    ]
+    dom = subprocess.run(
+        [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=180
+    ).stdout
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / shot_name
+    subprocess.run(
+        [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=180
+    )
+    return dom, shot
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_built_site_renders_train_pipeline(tmp_path):
@@ -52,21 +73,7 @@ def test_built_site_renders_train_pipeline(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/?pipeline_id=train"
     try:
-        browser = [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            "--window-size=1600,1000",
-            "--virtual-time-budget=15000",
-        ]
-        dom = subprocess.run(
-            [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120
-        ).stdout
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "kedro_viz_train.png"
-        subprocess.run(
-            [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=120
-        )
+        dom, shot = browse(url, tmp_path, "kedro_viz_train.png", "1600,1000", 15000)
     finally:
         server.shutdown()
     # flowchart nodes are SVG groups: <g class="pipeline-node ..." data-node-fullname=...>
