@@ -49,7 +49,9 @@ def test_conv_front_end_keeps_time_length():
     model = _model(conv_channels=7, conv_kernel_size=5, conv_layers=2)
     assert len(model.conv.layers) == 2 and model.rnn.input_size == 7
     x = torch.randn(4, 12, 8)  # 5 features + 3 one-hot n_limbs codes
-    assert model.conv(x, torch.ones(4, 12, dtype=torch.bool)).shape == (4, 12, 7)
+    lengths = torch.full((4,), 12)
+    h, same = model.conv(x, torch.ones(4, 12, dtype=torch.bool), lengths)
+    assert h.shape == (4, 12, 7) and same.tolist() == [12] * 4
     assert _model().conv is None
 
 
@@ -102,6 +104,10 @@ CONV_BN = {"conv_channels": 4, "conv_kernel_size": 3, "conv_layers": 2}
     [
         {**CONV_BN, "conv_batch_norm": True, "cell": cell, "head": head}
         for cell in ("gru", "none")
+        for head in ("last", "mean", "attention")
+    ]
+    + [
+        {**CONV_BN, "conv_pool": 3, "cell": "gru", "head": head}
         for head in ("last", "mean", "attention")
     ]
     + [
@@ -169,3 +175,11 @@ def test_backbones_are_the_published_shapes():
     assert len(inception.backbone.shortcuts) == 2
     assert inception.classifier.in_features == 128  # 3 kernels + pool branch, x 32
     assert inception(*_inputs()).shape == (4, 3)
+
+
+def test_conv_pool_shortens_the_sequence_the_recurrent_core_sees():
+    model = _model(conv_channels=4, conv_pool=4, head="mean")
+    x = torch.randn(2, 10, 8)  # 5 features + 3 one-hot n_limbs codes
+    lengths = torch.tensor([10, 10])
+    h, pooled = model.conv(x, torch.ones(2, 10, dtype=torch.bool), lengths)
+    assert h.shape == (2, 3, 4) and pooled.tolist() == [3, 3]  # ceil(10 / 4)

@@ -78,6 +78,13 @@ def test_scheduler_changes_learning_rate(name):
     assert rates != [0.001] * 5
 
 
+@pytest.mark.parametrize("name", ["none", "cosine"])
+def test_warmup_ramps_the_learning_rate_up_linearly(name):
+    scheduler = {"name": name, "warmup_epochs": 3}
+    rates = [h["learning_rate"] for h in _history(scheduler=scheduler, epochs=6)]
+    assert rates[:4] == pytest.approx([0.00025, 0.0005, 0.00075, 0.001])
+
+
 def test_early_stopping_restores_best_weights():
     data, val = _data(), _data(seed=1)
     result = fit(
@@ -217,6 +224,14 @@ def test_cross_validation_keeps_fold_models():
             "train.model.conv_channels is 0: use > 0 when model.cell is 'none'",
         ),
         ({"cross_validation": {"folds": 1}}, "train.cross_validation.folds is 1"),
+        (
+            {"scheduler": {"name": "plateau", "warmup_epochs": 2}},
+            "train: scheduler.warmup_epochs works with scheduler.name none or cosine",
+        ),
+        (
+            {"model": {"conv_pool": 2}},
+            "train: model.conv_pool pools the Conv1D front end",
+        ),
         (
             {"augmentation": {"jitter_std": -0.1}},
             "train.augmentation.jitter_std is -0.1: input should be greater than or "

@@ -53,6 +53,9 @@ class ModelConfig(_Block):
     conv_kernel_size: int = Field(5, ge=1)  # odd, so padding keeps the time length
     conv_layers: int = Field(1, ge=1)
     conv_batch_norm: bool = False  # batch norm after each conv (true steps only)
+    # > 1: average the conv features over windows of this many steps (true steps
+    # only), so the recurrent core sees T / conv_pool steps (long sequences)
+    conv_pool: int = Field(1, ge=1)
     head: Literal["last", "mean", "attention"] = "last"
     attention_size: int = Field(64, ge=1)
     static_embedding_dim: int = Field(0, ge=0)  # 0: categorical features one-hot
@@ -85,6 +88,8 @@ class OptimizerConfig(_Block):
 
 class SchedulerConfig(_Block):
     name: Literal["none", "cosine", "plateau", "onecycle"] = "none"
+    # linear learning-rate warm-up over the first epochs (with none or cosine)
+    warmup_epochs: int = Field(0, ge=0)
     plateau_factor: float = Field(0.5, gt=0, lt=1)
     plateau_patience: int = Field(3, ge=0)
     min_lr: NonNegative = 1e-5
@@ -170,6 +175,23 @@ class TrainConfig(_Block):
     cross_validation: CrossValidationConfig = Field(
         default_factory=CrossValidationConfig
     )
+
+    @model_validator(mode="after")
+    def _warmup_and_pool(self) -> TrainConfig:
+        warmup = self.scheduler.warmup_epochs
+        if warmup and self.scheduler.name not in ("none", "cosine"):
+            raise ValueError(
+                "scheduler.warmup_epochs works with scheduler.name none or cosine: "
+                "set it to 0 or change the scheduler"
+            )
+        if warmup and warmup >= self.epochs:
+            raise ValueError("scheduler.warmup_epochs must be below epochs")
+        if self.model.conv_pool > 1 and self.model.conv_channels == 0:
+            raise ValueError(
+                "model.conv_pool pools the Conv1D front end: set model.conv_channels "
+                "> 0 or conv_pool to 1"
+            )
+        return self
 
     @model_validator(mode="after")
     def _held_out_for_decision(self) -> TrainConfig:

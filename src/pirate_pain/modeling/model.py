@@ -3,6 +3,7 @@
 input (B, T, F) + per-sequence categoricals (B, S)
   -> categoricals broadcast to every step        (B, T, F + E)
   -> optional Conv1D front end (+ batch norm)    (B, T, C)
+     and average pooling by conv_pool            (B, T / pool, C)
   -> RNN / LSTM / GRU, uni- or bidirectional     (B, T, H * D)
      (cell "none": no recurrent core, a fully convolutional network)
   -> head: last state, masked mean or attention  (B, H * D)
@@ -67,15 +68,22 @@ class StaticFeatures(nn.Module):
 
 
 class ConvFrontEnd(nn.Module):
-    """Stacked Conv1D (+ batch norm) + ReLU over time; 'same' padding keeps T.
+    """Stacked Conv1D (+ batch norm) + ReLU over time; 'same' padding keeps T, then an
+    optional average pooling by ``pool`` shortens it to ceil(T / pool).
 
-    Padded steps are zeroed before every layer and left out of the batch
-    statistics, so a ragged sequence sees the same zeros past its end as it
-    would alone.
+    Padded steps are zeroed before every layer, left out of the batch statistics and
+    of the pooled averages, so a ragged sequence sees the same zeros past its end as
+    it would alone.
     """
 
     def __init__(
-        self, in_dim: int, channels: int, kernel: int, layers: int, batch_norm: bool
+        self,
+        in_dim: int,
+        channels: int,
+        kernel: int,
+        layers: int,
+        batch_norm: bool,
+        pool: int = 1,
     ) -> None:
         super().__init__()
         self.layers = nn.ModuleList(
@@ -87,8 +95,12 @@ class ConvFrontEnd(nn.Module):
         self.norms = nn.ModuleList(
             MaskedBatchNorm(channels) for _ in range(layers if batch_norm else 0)
         )
+        self.pool = pool
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, F) -> (B, T', C) and the new lengths (T' = ceil(T / pool))."""
         keep = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
         h = x.transpose(1, 2)  # (B, F, T)
         for i, conv in enumerate(self.layers):
@@ -96,7 +108,20 @@ class ConvFrontEnd(nn.Module):
             if self.norms:
                 h = self.norms[i](h, keep)
             h = torch.relu(h)
-        return (h * keep).transpose(1, 2)  # (B, T, C)
+        h = h * keep
+        if self.pool > 1:  # mean of the true steps of each window
+            extra = -h.shape[2] % self.pool
+            h = nn.functional.pad(h, (0, extra))
+            keep = nn.functional.pad(keep, (0, extra))
+            batch, channels, steps = h.shape
+            windows = steps // self.pool
+            summed = h.reshape(batch, channels, windows, self.pool).sum(-1)
+            count = keep.reshape(batch, 1, windows, self.pool).sum(-1)
+            h = summed / count.clamp(min=1)  # (B, C, T')
+            lengths = torch.div(
+                lengths + self.pool - 1, self.pool, rounding_mode="floor"
+            )
+        return h.transpose(1, 2), lengths  # (B, T', C)
 
 
 class AttentionPooling(nn.Module):
@@ -146,6 +171,7 @@ class SequenceClassifier(nn.Module):
                 config.conv_kernel_size,
                 config.conv_layers,
                 config.conv_batch_norm,
+                config.conv_pool,
             )
             in_dim = config.conv_channels
         self.rnn = None
@@ -183,7 +209,9 @@ class SequenceClassifier(nn.Module):
             pooled = h.sum(dim=2) / lengths.clamp(min=1).unsqueeze(-1).to(h.dtype)
             return self.classifier(self.dropout(pooled))  # (B, K)
         if self.conv is not None:
-            x = self.conv(x, mask)  # (B, T, C)
+            x, lengths = self.conv(x, mask, lengths)  # (B, T', C)
+            steps = x.shape[1]
+            mask = step_mask(lengths, steps)
         ragged = bool((lengths < steps).any())
         if self.rnn is None:  # fully convolutional: pool the conv features
             outputs = x

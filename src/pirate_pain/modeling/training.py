@@ -126,12 +126,9 @@ def attach_decision(
 
 def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
     s = config.scheduler
-    if s.name == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=config.epochs, eta_min=s.min_lr
-        )
+    lr = torch.optim.lr_scheduler
     if s.name == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        return lr.ReduceLROnPlateau(
             optimizer,
             mode="max",
             factor=s.plateau_factor,
@@ -139,12 +136,21 @@ def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
             min_lr=s.min_lr,
         )
     if s.name == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(
+        return lr.OneCycleLR(
             optimizer,
             max_lr=config.optimizer.learning_rate,
             total_steps=config.epochs * steps_per_epoch,
         )
-    return None
+    # per epoch: a linear warm-up, then cosine annealing or a constant rate
+    warmup, rest = s.warmup_epochs, config.epochs - s.warmup_epochs
+    main = None
+    if s.name == "cosine":
+        main = lr.CosineAnnealingLR(optimizer, T_max=rest, eta_min=s.min_lr)
+    if not warmup:
+        return main
+    ramp = lr.LinearLR(optimizer, start_factor=1 / (warmup + 1), total_iters=warmup)
+    main = main or lr.ConstantLR(optimizer, factor=1.0, total_iters=0)
+    return lr.SequentialLR(optimizer, [ramp, main], milestones=[warmup])
 
 
 def fit(
@@ -307,7 +313,7 @@ def _fit(
                 since_best += 1
         if config.scheduler.name == "plateau":
             scheduler.step(record.get("val_macro_f1", -record["train_loss"]))
-        elif scheduler is not None and config.scheduler.name == "cosine":
+        elif scheduler is not None and config.scheduler.name in ("cosine", "none"):
             scheduler.step()
         record["seconds"] = round(time.perf_counter() - started, 3)
         result.history.append(record)
