@@ -22,14 +22,18 @@ def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: 
 
 
 def minirocket_predict(
-    train: dict, test: dict, seed: int
+    train: dict, test: dict, seed: int, kind: str = "minirocket"
 ) -> tuple[np.ndarray, float, float]:
-    """aeon's MiniRocket on zero-padded channels-first arrays (N, C, T).
+    """aeon's MiniRocket (or MultiRocket-Hydra, ``kind``) on zero-padded
+    channels-first arrays (N, C, T).
 
     Returns:
         Test predictions, fit seconds and predict seconds.
     """
-    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.classification.convolution_based import (
+        MiniRocketClassifier,
+        MultiRocketHydraClassifier,
+    )
 
     steps = max(train["x"].shape[1], test["x"].shape[1])
 
@@ -38,14 +42,21 @@ def minirocket_predict(
         return np.transpose(padded, (0, 2, 1)).astype(np.float64)
 
     started = time.perf_counter()
-    classifier = MiniRocketClassifier(random_state=seed, n_jobs=1)
+    kinds = {
+        "minirocket": MiniRocketClassifier,
+        "multirocket_hydra": MultiRocketHydraClassifier,
+    }
+    classifier = kinds[kind](random_state=seed, n_jobs=1)
     classifier.fit(channels_first(train["x"]), train["y"])
     fitted = time.perf_counter()
     predicted = classifier.predict(channels_first(test["x"])).astype(int)
     return predicted, fitted - started, time.perf_counter() - fitted
 
 
-def minirocket_row(train: dict, test: dict, seed: int, names: list[str]) -> dict:
-    """A benchmark row for MiniRocket fitted on ``train`` and scored on ``test``."""
-    predicted, fit_s, predict_s = minirocket_predict(train, test, seed)
-    return score_row("minirocket", seed, test["y"], predicted, names, fit_s, predict_s)
+def minirocket_row(
+    train: dict, test: dict, seed: int, names: list[str], kind: str = "minirocket"
+) -> dict:
+    """A benchmark row for MiniRocket (or MultiRocket-Hydra) fitted on ``train`` and
+    scored on ``test``."""
+    predicted, fit_s, predict_s = minirocket_predict(train, test, seed, kind)
+    return score_row(kind, seed, test["y"], predicted, names, fit_s, predict_s)

@@ -1,6 +1,7 @@
 """Real public benchmarks (UEA/UCR ``.ts`` files) in the project's long format.
 
-``JapaneseVowels`` and ``BasicMotions`` ship inside the ``aeon`` package, so no
+``JapaneseVowels``, ``BasicMotions``, ``ArrowHead``, ``GunPoint`` and
+``ItalyPowerDemand`` ship inside the ``aeon`` package, so no
 download happens; any other ``NAME_TRAIN.ts`` / ``NAME_TEST.ts`` pair in a folder
 works the same way. The official train / test split is kept: the train file becomes
 ``pirate_pain_train.csv`` (+ labels) and the test file ``pirate_pain_test.csv``
@@ -20,7 +21,13 @@ from .errors import UserInputError
 
 logger = logging.getLogger(__name__)
 
-BUNDLED = ("JapaneseVowels", "BasicMotions")
+BUNDLED = (
+    "JapaneseVowels",
+    "BasicMotions",
+    "ArrowHead",
+    "GunPoint",
+    "ItalyPowerDemand",
+)
 
 
 def ts_files(name: str) -> tuple[Path, Path]:

@@ -3,7 +3,8 @@
 The comparison's out-of-fold probabilities pick the members (greedy forward
 selection with replacement, ``modeling/selection.py``); the test split is not read
 until the chosen ensemble is scored on it, once, beside the best single
-configuration by cross-validation and MiniRocket fitted in the same run.
+configuration by cross-validation, MiniRocket and MultiRocket-Hydra fitted in the
+same run.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def fit_selected_ensemble(
     selection: dict[str, Any],
 ) -> tuple[dict, pd.DataFrame]:
     """Refit every selected candidate on the training split and vote (soft, weighted
-    by picks); score the ensemble, the best single candidate and MiniRocket on test
-    where it has labels.
+    by picks); score the ensemble, the best single candidate, MiniRocket and
+    MultiRocket-Hydra on test where it has labels.
 
     Returns:
         The ensemble artifact (``inference_selected`` predicts with it) and the
@@ -137,7 +138,8 @@ def fit_selected_ensemble(
             | {"oof_macro_f1": selection["best_single_oof_macro_f1"]}
         )
         pooled = concat_model_inputs(train, validation)
-        rows.append(minirocket_row(pooled, test, 1, class_names))
+        for kind in ("minirocket", "multirocket_hydra"):  # fitted in the same run
+            rows.append(minirocket_row(pooled, test, 1, class_names, kind))
         log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
