@@ -88,7 +88,8 @@ class OptimizerConfig(_Block):
 
 class SchedulerConfig(_Block):
     name: Literal["none", "cosine", "plateau", "onecycle"] = "none"
-    # linear learning-rate warm-up over the first epochs (with none or cosine)
+    # linear learning-rate warm-up over the first epochs (with none or cosine; at
+    # most epochs - 1)
     warmup_epochs: int = Field(0, ge=0)
     plateau_factor: float = Field(0.5, gt=0, lt=1)
     plateau_patience: int = Field(3, ge=0)
@@ -184,8 +185,6 @@ class TrainConfig(_Block):
                 "scheduler.warmup_epochs works with scheduler.name none or cosine: "
                 "set it to 0 or change the scheduler"
             )
-        if warmup and warmup >= self.epochs:
-            raise ValueError("scheduler.warmup_epochs must be below epochs")
         if self.model.conv_pool > 1 and self.model.conv_channels == 0:
             raise ValueError(
                 "model.conv_pool pools the Conv1D front end: set model.conv_channels "

@@ -142,7 +142,8 @@ def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
             total_steps=config.epochs * steps_per_epoch,
         )
     # per epoch: a linear warm-up, then cosine annealing or a constant rate
-    warmup, rest = s.warmup_epochs, config.epochs - s.warmup_epochs
+    warmup = min(s.warmup_epochs, config.epochs - 1)  # short runs: a shorter ramp
+    rest = config.epochs - warmup
     main = None
     if s.name == "cosine":
         main = lr.CosineAnnealingLR(optimizer, T_max=rest, eta_min=s.min_lr)
