@@ -15,6 +15,8 @@ import yaml
 from pirate_pain.synthetic import SyntheticSpec, _make_split
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")  # never any network
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # mlflow ui / serve too
+os.environ.setdefault("DO_NOT_TRACK", "true")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EXCERPT = REPO.parent / "shared" / "data" / "pirate_pain_excerpt"
