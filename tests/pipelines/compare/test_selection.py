@@ -58,6 +58,10 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     assert table["model"].tolist()[0] == "selected ensemble"
     assert table["model"].str.startswith("best single").any()
     assert {"minirocket", "multirocket_hydra"} <= set(table["model"])
+    run_pipeline(project, "train", params)
+    run_pipeline(project, "report", params)
+    report = sorted((project / "data/08_reporting/run_report.html").glob("*/*"))[-1]
+    assert "Ensemble chosen by cross-validation" in report.read_text()
     run_pipeline(project, "inference_selected", params)
     submission = pd.read_csv(
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]

@@ -112,6 +112,8 @@ def build_report(
     tuning_summary: dict | None,
     benchmark_table: pd.DataFrame | None,
     comparison_table: pd.DataFrame | None = None,
+    selection_table: pd.DataFrame | None = None,
+    ensemble_selection: dict | None = None,
 ) -> str:
     """The run report as one HTML page with the plots embedded.
 
@@ -123,6 +125,8 @@ def build_report(
         tuning_summary: The tuning study's summary, or None if not run.
         benchmark_table: The benchmark comparison, or None if not run.
         comparison_table: The repeated k-fold comparison, or None if not run.
+        selection_table: Test scores of the selected ensemble, or None.
+        ensemble_selection: The members chosen out of fold, or None.
 
     Returns:
         The HTML text.
@@ -150,6 +154,18 @@ def build_report(
         parts.append(
             "<h2>Repeated k-fold comparison</h2>"
             f"{_table(comparison_table)}{_image(plot_comparison(comparison_table))}"
+        )
+    if ensemble_selection is not None:
+        weights = ", ".join(
+            f"{n} x {k}" for n, k in ensemble_selection["weights"].items()
+        )
+        parts.append(
+            "<h2>Ensemble chosen by cross-validation</h2>"
+            f"<p>Members (picks): {html.escape(weights)}; out-of-fold macro F1 "
+            f"{ensemble_selection['oof_macro_f1']:.4f} (best single "
+            f"{html.escape(ensemble_selection['best_single'])} "
+            f"{ensemble_selection['best_single_oof_macro_f1']:.4f}).</p>"
+            + (_table(selection_table) if selection_table is not None else "")
         )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (

@@ -18,6 +18,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "tuning_summary",
                     "benchmark_table",
                     "comparison_table",
+                    "selection_table",
+                    "ensemble_selection",
                 ],
                 outputs="run_report",
                 name="build_report_node",
