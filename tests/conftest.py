@@ -14,6 +14,7 @@ import yaml
 
 from pirate_pain.synthetic import SyntheticSpec, _make_split
 
+pytest.register_assert_rewrite("tests.tracking.assertions")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")  # never any network
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # mlflow ui / serve too
 os.environ.setdefault("DO_NOT_TRACK", "true")

@@ -10,6 +10,7 @@ import yaml
 
 from pirate_pain.errors import find_user_error
 from tests.conftest import TINY_TRAIN, kedro_cli, run_pipeline
+from tests.tracking.assertions import assert_members_tracked
 
 TINY_ENSEMBLE = {
     "candidates": {
@@ -100,7 +101,7 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
         tables.append(_latest_csv(root / "data/08_reporting/ensemble_comparison.csv"))
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert set(tables[1]["model"]) == expected
-    _assert_members_tracked(root, {m for m in expected if "vote" not in m})
+    assert_members_tracked(root, {m for m in expected if "vote" not in m})
     run_pipeline(root, "inference_ensemble", params)
     submission = _latest_csv(root / "data/07_model_output/submission.csv")
 
@@ -111,31 +112,6 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
     pd.testing.assert_frame_equal(
         _latest_csv(root / "data/07_model_output/submission.csv"), submission
     )
-
-
-def _assert_members_tracked(root, members: set[str]) -> None:
-    """Both ensemble runs (sequential, ParallelRunner) hold one nested run per
-    member, the comparison table and the ensemble as an MLflow model."""
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(f"sqlite:///{root}/data/09_tracking/mlflow.db")
-    experiment = client.get_experiment_by_name("pirate_pain").experiment_id
-    runs = client.search_runs(
-        [experiment],
-        "tags.pipeline_names = \"['ensemble']\"",
-        order_by=["attributes.start_time ASC"],
-    )
-    for run in runs[-2:]:
-        children = client.search_runs(
-            [experiment], f"tags.mlflow.parentRunId = '{run.info.run_id}'"
-        )
-        assert {c.info.run_name for c in children} == {f"member {m}" for m in members}
-        assert all("validation_macro_f1" in c.data.metrics for c in children)
-        assert all(c.data.params["train.epochs"] == "2" for c in children)
-        tables = [a.path for a in client.list_artifacts(run.info.run_id, "tables")]
-        assert "tables/ensemble_comparison.csv" in tables
-        assert run.data.tags["model_uri"].startswith("models:/")
-        assert "validation_macro_f1_soft_vote" in run.data.metrics
 
 
 def _inference_error(root, frame: pd.DataFrame) -> str:

@@ -21,6 +21,7 @@ from pirate_pain.errors import UserInputError, find_user_error
 from pirate_pain.modeling.config import TrainConfig, checked
 from pirate_pain.parameters import TuneParams, check_search_space
 from tests.conftest import TINY_TRAIN, kedro_cli, make_project, run_pipeline
+from tests.tracking.assertions import assert_trials_tracked
 
 TINY_SPACE = {
     "optimizer.learning_rate": {
@@ -66,7 +67,7 @@ def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
     storage = f"sqlite:///{project}/data/06_models/optuna_studies.db"
     study = optuna.load_study(study_name="pirate_pain_bigru", storage=storage)
     assert len(study.trials) == 2
-    _assert_trials_tracked(project, study)
+    assert_trials_tracked(project, study)
     tuned = yaml.safe_load((project / "conf/tuned/parameters_train.yml").read_text())
     best = study.best_trial.params
     assert tuned["train"]["model"]["cell"] == best["model.cell"]
@@ -95,28 +96,6 @@ def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
     table = sorted((project / "data/08_reporting/ensemble_comparison.csv").glob("*/*"))
     models = set(pd.read_csv(table[-1])["model"])
     assert {"bigru_seed1", "trial_1", "trial_2", "ensemble (soft vote)"} <= models
-
-
-def _assert_trials_tracked(project, study) -> None:
-    """The worker's MLflow run holds each trial as a nested run: its suggested
-    values and its score; the study is named on the worker's run."""
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(f"sqlite:///{project}/data/09_tracking/mlflow.db")
-    experiment = client.get_experiment_by_name("pirate_pain").experiment_id
-    (worker,) = client.search_runs(
-        [experiment], "tags.study_name = 'pirate_pain_bigru'"
-    )
-    assert worker.data.tags["study_storage"].startswith("sqlite:///")
-    trials = client.search_runs(
-        [experiment], f"tags.mlflow.parentRunId = '{worker.info.run_id}'"
-    )
-    by_name = {t.info.run_name: t for t in trials}
-    assert set(by_name) == {f"trial {t.number}" for t in study.trials}
-    for trial in study.trials:
-        run = by_name[f"trial {trial.number}"]
-        assert run.data.metrics["objective"] == pytest.approx(trial.value)
-        assert run.data.params["model.cell"] == trial.params["model.cell"]
 
 
 @pytest.mark.parametrize(
