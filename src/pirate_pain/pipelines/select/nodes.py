@@ -45,7 +45,7 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
         probs[name] = values.reshape(compare.repeats, -1, len(columns))
         if y is None:
             first = rows[rows["repeat"] == rows["repeat"].min()]
-            y = first["label"].map(class_names.index).to_numpy()
+            y = first["label"].astype(str).map(class_names.index).to_numpy()
     selection = greedy_selection(probs, y, compare.max_members)
     logger.info(
         "Selected %s: out-of-fold macro F1 %.4f (best single %s %.4f)",
