@@ -67,3 +67,29 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]
     )
     assert len(submission) == 24
+
+
+def test_selection_reads_numeric_class_names_as_names():
+    """Out-of-fold rows read back from CSV: class names '1', '2' arrive as numbers."""
+    from pirate_pain.parameters import CompareParams
+    from pirate_pain.pipelines.select.nodes import select_members
+
+    rows = []
+    for name, right in (("a", True), ("b", False)):
+        for i, label in enumerate([1, 1, 2, 2]):
+            hit = label if right else 3 - label
+            rows.append(
+                {
+                    "configuration": name,
+                    "repeat": 1,
+                    "fold": 1,
+                    "sample_index": f"{i:03d}",
+                    "label": label,
+                    "predicted": hit,
+                    "p_1": 0.9 if hit == 1 else 0.1,
+                    "p_2": 0.1 if hit == 1 else 0.9,
+                }
+            )
+    compare = CompareParams(candidates=["a", "b"], max_members=3)
+    selection = select_members(pd.DataFrame(rows), compare)
+    assert selection["weights"] == {"a": 1} and selection["oof_macro_f1"] == 1.0
