@@ -20,6 +20,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 RUN_ENV = "PIRATE_PAIN_MLFLOW_RUN_ID"  # the kedro run's MLflow run, for workers
+URI_ENV = "PIRATE_PAIN_MLFLOW_STORE"  # ... and its store (MLflow's own variable is
+# the user's: a stale value there would redirect later runs)
 MAX_PARAM = 6000  # MLflow's limit on a parameter value
 _warned: list[str] = []
 
@@ -57,7 +59,8 @@ class Run:
     def __init__(self, run_id: str) -> None:
         from mlflow.tracking import MlflowClient
 
-        self.client, self.run_id = MlflowClient(), run_id
+        self.client = MlflowClient(tracking_uri=os.environ.get(URI_ENV) or None)
+        self.run_id = run_id
 
     def params(self, values: Mapping[str, Any]) -> None:
         from mlflow.entities import Param, RunTag
@@ -103,7 +106,12 @@ def current_run_id() -> str | None:
         active = mlflow.active_run()
     except Exception:  # tracking not installed or not configured
         return None
-    return active.info.run_id if active else os.environ.get(RUN_ENV)
+    if active:
+        return active.info.run_id
+    # a worker: both set by the run that started it (hooks.TrackingHook)
+    if os.environ.get(RUN_ENV) and os.environ.get(URI_ENV):
+        return os.environ[RUN_ENV]
+    return None
 
 
 @contextmanager

@@ -50,7 +50,7 @@ ARTIFACTS = {
     "submission": "predictions",
 }
 MODELS = ("trained_model", "ensemble_model", "selected_ensemble_model")
-_EXPORTED = (tracking.RUN_ENV, "MLFLOW_TRACKING_URI")
+_EXPORTED = (tracking.RUN_ENV, tracking.URI_ENV)
 
 
 class TrackingHook(MlflowHook):
@@ -96,6 +96,7 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._restore_env()  # nothing left by an earlier run of this process
         self._catalog, self._logged, self._pid = catalog, set(), os.getpid()
         self._guard("start", super().before_pipeline_run, run_params, pipeline, catalog)
         self._guard("describe", self._describe_run, run_params, pipeline, catalog)
@@ -146,13 +147,9 @@ class TrackingHook(MlflowHook):
             mlflow.end_run()
 
     def _restore_env(self) -> None:
-        """The variables exported for workers, as they were before the run."""
-        for key, value in getattr(self, "_saved_env", {}).items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env = {}
+        """No variable exported for this run's workers outlives the run."""
+        for key in _EXPORTED:
+            os.environ.pop(key, None)
 
     # -- what a run records -----------------------------------------------------------
 
@@ -167,9 +164,8 @@ class TrackingHook(MlflowHook):
         if run is None:  # tracking is off for this pipeline
             return
         # ParallelRunner workers and nested runs find the run and the store here
-        self._saved_env = {k: os.environ.get(k) for k in _EXPORTED}
         os.environ[tracking.RUN_ENV] = run.run_id
-        os.environ["MLFLOW_TRACKING_URI"] = mlflow.get_tracking_uri()
+        os.environ[tracking.URI_ENV] = mlflow.get_tracking_uri()
         names = run_params.get("pipeline_names") or ["__default__"]
         env = run_params.get("env") or "local"
         tags = {"mlflow.runName": f"{'+'.join(names)} {env} {run.run_id[:8]}"}
