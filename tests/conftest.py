@@ -45,6 +45,18 @@ def tiny_raw():
     return frame, labels
 
 
+@pytest.fixture(autouse=True)
+def _own_tracking_store():
+    """A test never leaves MLflow's store variable to the next one (MLflow exports
+    it when a session in this process sets its store)."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 @pytest.fixture
 def ingestion_params():
     with open(REPO / "conf/base/parameters_ingestion.yml") as handle:

@@ -76,6 +76,8 @@ class TrackingHook(MlflowHook):
         # and the experiment: one at a time (per project, on this machine)
         key = hashlib.sha256(str(self._project.resolve()).encode()).hexdigest()[:16]
         lock = Path(tempfile.gettempdir()) / f"pirate_pain_mlflow_{key}.lock"
+        # mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI: keep the user's
+        self._user_store = os.environ.get("MLFLOW_TRACKING_URI")
         with FileLock(lock, timeout=120):
             self._guard("set-up", super().after_context_created, context)
 
@@ -96,7 +98,8 @@ class TrackingHook(MlflowHook):
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        self._restore_env()  # nothing left by an earlier run of this process
+        for key in _EXPORTED:  # nothing left by an earlier run of this process
+            os.environ.pop(key, None)
         self._catalog, self._logged, self._pid = catalog, set(), os.getpid()
         self._guard("start", super().before_pipeline_run, run_params, pipeline, catalog)
         self._guard("describe", self._describe_run, run_params, pipeline, catalog)
@@ -147,9 +150,16 @@ class TrackingHook(MlflowHook):
             mlflow.end_run()
 
     def _restore_env(self) -> None:
-        """No variable exported for this run's workers outlives the run."""
+        """No variable exported for this run's workers outlives the run, and
+        ``MLFLOW_TRACKING_URI`` is what it was before (later runs in this process,
+        and processes it starts, choose their own store)."""
         for key in _EXPORTED:
             os.environ.pop(key, None)
+        user_store = getattr(self, "_user_store", None)
+        if user_store is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = user_store
 
     # -- what a run records -----------------------------------------------------------
 
