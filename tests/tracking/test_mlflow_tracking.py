@@ -118,7 +118,9 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
     predicted = mlflow.pyfunc.load_model(uri).predict(raw)
     assert predicted["sample_index"].tolist() == submission["sample_index"].tolist()
     assert predicted["label"].tolist() == submission["label"].tolist()
-    pd.testing.assert_frame_equal(predicted, submission.drop(columns="model_id"))
+    pd.testing.assert_frame_equal(
+        predicted, submission.drop(columns="model_id"), check_dtype=False
+    )
 
     # `mlflow models serve` answers a dataframe_split request
     port = _free_port()
