@@ -75,8 +75,6 @@ def tracking_store(kind: str, path: str) -> str:
 
     if kind == "db" and os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
-    if kind == "artifacts" and os.environ.get("PIRATE_PAIN_MLFLOW_ARTIFACTS"):
-        return os.environ["PIRATE_PAIN_MLFLOW_ARTIFACTS"]
     root = find_kedro_project(Path.cwd()) or Path.cwd()
     absolute = (root / path).resolve()
     if kind == "db":

@@ -11,7 +11,6 @@ warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` met
 
 from pirate_pain.configuration import ProjectConfigLoader, tracking_store  # noqa: E402
 from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
-from pirate_pain.tracking_hook import TrackingHook  # noqa: E402
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
 # already run torch's OpenMP thread pool can hang.
@@ -20,11 +19,11 @@ os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 # Experiment tracking (README, "Experiment tracking"): kedro-mlflow's hook, run as the
 # project's TrackingHook; PIRATE_PAIN_TRACKING=off switches it off.
 TRACKING = os.environ.get("PIRATE_PAIN_TRACKING", "on").lower() not in ("off", "0")
-HOOKS = (
-    ConfigurationHook(),
-    FingerprintHook(),
-    *([TrackingHook()] if TRACKING else []),
-)
+HOOKS = (ConfigurationHook(), FingerprintHook())
+if TRACKING:  # MLflow is imported only when it is used
+    from pirate_pain.tracking_hook import TrackingHook
+
+    HOOKS = (*HOOKS, TrackingHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # run above, not twice
 
 # pipelines are shaped by the run's resolved configuration (see configuration.py)

@@ -157,18 +157,22 @@ def safely(call, *args, **kwargs) -> Any:
         return None
 
 
+def current_run() -> Run | None:
+    """The kedro run's MLflow run, or None when nothing is tracked."""
+    run_id = current_run_id()
+    return Run(run_id) if run_id else None
+
+
 def tag_run(tags: Mapping[str, Any]) -> None:
     """Tags on the kedro run's MLflow run (nothing when nothing is tracked)."""
-    run_id = current_run_id()
-    if run_id is not None:
-        safely(lambda: Run(run_id).tags(tags))
+    if run := safely(current_run):
+        safely(run.tags, tags)
 
 
 def log_metrics(values: Mapping[str, float]) -> None:
     """Metrics on the kedro run's MLflow run (nothing when nothing is tracked)."""
-    run_id = current_run_id()
-    if run_id is not None:
-        safely(lambda: Run(run_id).metrics(values))
+    if run := safely(current_run):
+        safely(run.metrics, values)
 
 
 def log_fit(run: Run | None, history: list[dict], metrics: Mapping[str, float]) -> None:

@@ -58,7 +58,7 @@ class TrackingHook(MlflowHook):
 
     def __init__(self) -> None:
         super().__init__()
-        self._catalog, self._params, self._logged = None, {}, set()
+        self._catalog, self._logged = None, set()
         self._project = Path.cwd()
 
     def _guard(self, what: str, call, *args) -> None:
@@ -163,14 +163,10 @@ class TrackingHook(MlflowHook):
 
     # -- what a run records -----------------------------------------------------------
 
-    def _run(self) -> tracking.Run | None:
-        run_id = tracking.current_run_id()
-        return tracking.Run(run_id) if run_id else None
-
     def _describe_run(self, run_params, pipeline, catalog) -> None:
         import mlflow
 
-        run = self._run()
+        run = tracking.current_run()
         if run is None:  # tracking is off for this pipeline
             return
         # ParallelRunner workers and nested runs find the run and the store here
@@ -184,20 +180,18 @@ class TrackingHook(MlflowHook):
         if commit:
             tags["mlflow.source.git.commit"] = commit
         run.tags(tags)
-        self._params = {
-            name.removeprefix("params:"): catalog.load(name)
-            for name in sorted(pipeline.inputs())
-            if name.startswith("params:")
-        }
-        run.params(self._params)
+        run.params(
+            {
+                name.removeprefix("params:"): catalog.load(name)
+                for name in sorted(pipeline.inputs())
+                if name.startswith("params:")
+            }
+        )
 
     def _data_source(self) -> dict[str, Any]:
-        config = getattr(self, "_context_globals", None)
-        if config is None:
-            from .configuration import current_loader
+        from .configuration import current_loader
 
-            config = current_loader()["globals"]
-            self._context_globals = config
+        config = current_loader()["globals"]  # this run's, not a cached one
         return {
             "data_source": config.get("data_source"),
             "public_dataset": config.get("public_dataset"),
@@ -205,7 +199,7 @@ class TrackingHook(MlflowHook):
         }
 
     def _tag_raw_files(self, pipeline) -> None:
-        run = self._run()
+        run = tracking.current_run()
         if run is None or self._catalog is None:
             return
         digest, files = hashlib.sha256(), 0
@@ -221,12 +215,12 @@ class TrackingHook(MlflowHook):
         self._logged.add(name)
         if (name not in ARTIFACTS and name not in MODELS) or self._catalog is None:
             return
-        run = self._run()
+        run = tracking.current_run()
         if run is None:
             return
         path = _file_of(self._catalog, name)
         if name in MODELS:
-            self._log_model(path)
+            self._log_model(path, data)
             return
         if data is None and name in (
             "training_history",
@@ -245,16 +239,23 @@ class TrackingHook(MlflowHook):
             )
         elif name == "validation_metrics":
             run.metrics(_validation_scores(data))
-            run.tags({"model_id": data.get("model_id")})
         if path is not None and path.is_file():
             run.artifact(str(path), ARTIFACTS[name])
 
-    def _log_model(self, predictor_path: Path | None) -> None:
-        """The model (or ensemble) with its preprocessing, as one MLflow model."""
+    def _log_model(self, predictor_path: Path | None, predictor: dict | None) -> None:
+        """The model (or ensemble) with its preprocessing, as one MLflow model, tagged
+        with the ``model_id`` of the file this run saved."""
         import mlflow
+        import torch
+
+        from .modeling.artifacts import model_id
 
         if predictor_path is None or not predictor_path.is_file():
             return
+        if predictor is None:  # saved by a ParallelRunner worker
+            predictor = torch.load(
+                predictor_path, map_location="cpu", weights_only=True
+            )
         from .configuration import current_loader
 
         parameters = current_loader()["parameters"]  # the run's resolved blocks
@@ -271,7 +272,7 @@ class TrackingHook(MlflowHook):
                 },
                 pip_requirements=_requirements(),
             )
-        mlflow.set_tag("model_uri", info.model_uri)
+        mlflow.set_tags({"model_uri": info.model_uri, "model_id": model_id(predictor)})
 
 
 def _validation_scores(metrics: dict) -> dict[str, float]:
