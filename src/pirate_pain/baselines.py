@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from .evaluation import classification_metrics
+from .modeling.rocket import torch_state_kept
 
 
 def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: float):
@@ -47,9 +48,10 @@ def minirocket_predict(
         "multirocket_hydra": MultiRocketHydraClassifier,
     }
     classifier = kinds[kind](random_state=seed, n_jobs=1)
-    classifier.fit(channels_first(train["x"]), train["y"])
-    fitted = time.perf_counter()
-    predicted = classifier.predict(channels_first(test["x"])).astype(int)
+    with torch_state_kept():  # Hydra sets torch's seed and thread count
+        classifier.fit(channels_first(train["x"]), train["y"])
+        fitted = time.perf_counter()
+        predicted = classifier.predict(channels_first(test["x"])).astype(int)
     return predicted, fitted - started, time.perf_counter() - fitted
 
 

@@ -123,14 +123,14 @@ class CompareParams(_Block):
     # fitting a macro_f1 decision rule); the scored fold is never used for either
     early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
     score_test: bool = True  # where test labels exist: a test column, never a choice
-    # --pipeline=select: most picks of the greedy out-of-fold ensemble selection
+    # select block: most picks of the greedy out-of-fold ensemble selection
     max_members: int = Field(10, ge=1)
 
     @field_validator("reference")
     @classmethod
     def _among_candidates(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and value not in (info.data.get("candidates") or []):
-            raise ValueError("name one of compare.candidates")
+            raise ValueError("name one of the candidates beside it")
         return value
 
 
@@ -199,6 +199,7 @@ BLOCKS: dict[str, type[BaseModel]] = {
     "ensemble": EnsembleParams,
     "benchmark": BenchmarkParams,
     "compare": CompareParams,
+    "select": CompareParams,  # --pipeline=select: the comparison it selects from
     "inference": InferenceParams,
 }
 # mappings of train overrides: --params may add keys there (the train block checks)
@@ -278,8 +279,9 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
         )
     for name in typed["benchmark"].models:
         candidate_config(train, candidates, name, "benchmark.models")
-    for name in typed["compare"].candidates:
-        candidate_config(train, candidates, name, "compare.candidates")
+    for block in ("compare", "select"):
+        for name in typed[block].candidates:
+            candidate_config(train, candidates, name, f"{block}.candidates")
     check_search_space(train, typed["tune"])
     return typed
 

@@ -299,3 +299,23 @@ def test_early_stopping_keeps_the_best_epoch_of_the_chosen_score(rule):
     best = max(range(len(score)), key=lambda i: (round(score[i], 9), -loss[i]))
     assert result.best_epoch == best + 1
     assert result.best_val_macro_f1 == pytest.approx(f1[best])
+
+
+@pytest.mark.parametrize(
+    ("n", "min_batches", "steps"), [(30, 1, 4), (30, 6, 6), (4, 8, 4)]
+)
+def test_min_batches_shrinks_the_batch_on_small_data(
+    monkeypatch, n, min_batches, steps
+):
+    """batch_size 8: 30 sequences take 4 steps an epoch; min_batches 6 shrinks the
+    batch to 5 (6 steps); 4 sequences cannot give more than 4 steps."""
+    calls = []
+    original = torch.optim.AdamW.step
+    monkeypatch.setattr(
+        torch.optim.AdamW,
+        "step",
+        lambda self, *a, **k: calls.append(1) or original(self, *a, **k),
+    )
+    config = TrainConfig.from_params({**BASE, "epochs": 1, "min_batches": min_batches})
+    fit(_data(n=n), None, config)
+    assert len(calls) == steps

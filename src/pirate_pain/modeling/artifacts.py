@@ -10,16 +10,19 @@ from typing import Any
 from ..errors import UserInputError
 from .config import TrainConfig
 from .model import ModelShape, SequenceClassifier
+from .rocket import RocketFit, rocket_artifact
 from .training import FitResult
 
 FORMAT = "pirate_pain.model/1"
 
 
 def build_artifact(
-    fitted: FitResult, config: TrainConfig, preprocessing: dict[str, Any]
+    fitted: FitResult | RocketFit, config: TrainConfig, preprocessing: dict[str, Any]
 ) -> dict[str, Any]:
     """Everything inference needs: weights, configs and the fitted preprocessing,
     and ``model_id``, a content hash that every file describing the model names."""
+    if isinstance(fitted, RocketFit):
+        return rocket_artifact(fitted, config, preprocessing)
     # tensors on the CPU: a model trained on a GPU loads anywhere
     state = {k: v.detach().cpu().clone() for k, v in fitted.model.state_dict().items()}
     digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())

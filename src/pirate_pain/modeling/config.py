@@ -25,6 +25,7 @@ from pydantic import (
 
 from ..errors import UserInputError
 
+ROCKET_KINDS = ("minirocket", "multirocket_hydra")
 NonNegative = Annotated[float, Field(ge=0)]
 # auto: CUDA if available, else MPS, else CPU
 DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:\d+)?)$"
@@ -40,8 +41,12 @@ class _Block(BaseModel):
 
 class ModelConfig(_Block):
     # recurrent: the options below; resnet / inception: ResNet or InceptionTime
-    # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused
-    backbone: Literal["recurrent", "resnet", "inception"] = "recurrent"
+    # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused;
+    # minirocket / multirocket_hydra: aeon's transforms + ridge (modeling/rocket.py),
+    # no epochs: only seed and fit_on_validation apply
+    backbone: Literal[
+        "recurrent", "resnet", "inception", "minirocket", "multirocket_hydra"
+    ] = "recurrent"
     backbone_filters: int = Field(32, ge=1)  # resnet: f, 2f, 2f; inception: 4f wide
     inception_depth: int = Field(6, ge=1)  # modules; a residual every third
     cell: Literal["rnn", "lstm", "gru", "none"] = "gru"  # none: Conv1D layers only
@@ -149,6 +154,9 @@ class TrainConfig(_Block):
     seed: int = 42
     epochs: int = Field(40, ge=1)
     batch_size: int = Field(64, ge=1)
+    # small data: the batch shrinks to ceil(N / min_batches) so that an epoch takes
+    # at least this many gradient steps (Fawaz et al. use N / 10); 1: off
+    min_batches: int = Field(1, ge=1)
     patience: int = Field(8, ge=1)  # epochs without a better selection score
     # what early stopping keeps the best epoch of: this epoch's validation macro F1,
     # validation loss, or macro F1 averaged over the last smoothing_window epochs
@@ -194,6 +202,11 @@ class TrainConfig(_Block):
 
     @model_validator(mode="after")
     def _held_out_for_decision(self) -> TrainConfig:
+        if self.decision_rule == "macro_f1" and self.model.backbone in ROCKET_KINDS:
+            raise ValueError(
+                f"decision_rule macro_f1 needs a trained network; model.backbone "
+                f"{self.model.backbone} uses argmax: set decision_rule to argmax"
+            )
         if self.decision_rule == "macro_f1" and self.fit_on_validation:
             raise ValueError(
                 "decision_rule macro_f1 fits its offsets on the held-out validation "

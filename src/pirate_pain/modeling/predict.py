@@ -16,6 +16,8 @@ from .artifacts import load_classifier
 from .decision import apply_decision, overlaps
 from .preprocessing import apply_feature_transform
 from .profile import DEFAULT_THRESHOLD, check_like_training
+from .rocket import FORMAT as ROCKET_FORMAT
+from .rocket import load_rocket
 from .training import make_batches, predict_proba
 
 ENSEMBLE_FORMAT = "pirate_pain.ensemble/1"
@@ -67,6 +69,8 @@ def model_probabilities(
     """(N, K) probabilities of one model artifact on an already prepared model input
     (on the CPU unless ``device`` says otherwise), its decision rule applied
     (``decision``: false gives the model's own probabilities)."""
+    if isinstance(artifact, dict) and artifact.get("format") == ROCKET_FORMAT:
+        return load_rocket(artifact).probabilities(model_input)
     model, config = load_classifier(artifact)
     probs = predict_proba(
         model, make_batches(model_input, config.window), device=device

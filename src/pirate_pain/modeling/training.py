@@ -16,11 +16,12 @@ from tqdm.auto import tqdm
 
 from ..errors import UserInputError
 from .batches import Batches, augment, epoch_order, make_batches
-from .config import TrainConfig, check_against_data
+from .config import ROCKET_KINDS, TrainConfig, check_against_data
 from .data import concat_model_inputs
 from .decision import apply_decision, fitted_decision
 from .losses import SequenceLoss, class_weights, weight_penalty
 from .model import ModelShape, SequenceClassifier
+from .rocket import RocketFit, fit_rocket
 from .runtime import autocast, compute_settings, describe_device, resolve_device
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,11 @@ class FitResult:
     best_val_macro_f1: float | None = None
     decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
 
-    def probabilities(self, data: dict, window) -> np.ndarray:
-        """(N, K) probabilities on ``data``, the decision rule applied."""
+    def probabilities(self, data: dict, window, decision: bool = True) -> np.ndarray:
+        """(N, K) probabilities on ``data``, the decision rule applied (``decision``:
+        false gives the model's own)."""
         probs = predict_proba(self.model, make_batches(data, window))
-        return apply_decision(probs, self.decision)
+        return apply_decision(probs, self.decision) if decision else probs
 
 
 def model_shape(data: dict) -> ModelShape:
@@ -160,8 +162,9 @@ def fit(
     config: TrainConfig,
     epoch_callback: EpochCallback | None = None,
     log_prefix: str = "",
-) -> FitResult:
-    """Train a classifier with early stopping on validation macro F1.
+) -> FitResult | RocketFit:
+    """Train a classifier with early stopping on validation macro F1 (a ROCKET
+    member, ``model.backbone``, is fitted on ``train`` in one step).
 
     Args:
         train: Model input (``x``, ``lengths``, ``static``, ``y``, ...).
@@ -187,6 +190,9 @@ def fit(
         )
     shape = model_shape(train)
     check_against_data(config, shape.n_classes)
+    if config.model.backbone in ROCKET_KINDS:  # no epochs, no device
+        logger.info("%sfitting %s", log_prefix, config.model.backbone)
+        return fit_rocket(train, config, log_prefix)
     device = resolve_device(config.device)
     logger.info(
         "%straining on %s, %s",
@@ -229,10 +235,13 @@ def _fit(
         lr=config.optimizer.learning_rate,
         weight_decay=config.optimizer.weight_decay,
     )
-    steps_per_epoch = -(-len(train_batches.y) // config.batch_size)
+    batch_size = min(config.batch_size, -(-len(train_batches.y) // config.min_batches))
+    if batch_size < config.batch_size:
+        logger.info("%sbatch size %d (train.min_batches)", log_prefix, batch_size)
+    steps_per_epoch = -(-len(train_batches.y) // batch_size)
     if config.sampling.method == "replicate":
         counts = np.bincount(train_batches.y.numpy(), minlength=shape.n_classes)
-        steps_per_epoch = -(-int(counts.max()) * shape.n_classes // config.batch_size)
+        steps_per_epoch = -(-int(counts.max()) * shape.n_classes // batch_size)
     scheduler = _scheduler(optimizer, config, steps_per_epoch)
 
     result = FitResult(model=model, shape=shape)
@@ -252,9 +261,9 @@ def _fit(
             host_batches, config.sampling.method, shape.n_classes, generator
         ).to(device)
         total, seen = 0.0, 0
-        for start in range(0, len(order), config.batch_size):
+        for start in range(0, len(order), batch_size):
             x, lengths, static, y = train_batches.take(
-                order[start : start + config.batch_size]
+                order[start : start + batch_size]
             )
             x = augment(x, lengths, config.augmentation, noise)
             optimizer.zero_grad(set_to_none=True)

@@ -3,6 +3,8 @@ never reaches it."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,9 +51,27 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     assert not {n for n in choosing.all_inputs() if "test" in n}
     params = {
         "train": TINY_TRAIN,
-        "compare": {"candidates": ["bigru", "bilstm"], "folds": 2, "repeats": 1},
+        "select": {"candidates": ["bigru", "minirocket"], "folds": 2, "repeats": 1},
     }
     run_pipeline(project, "select", params)
+    selection = json.loads(
+        sorted((project / "data/08_reporting/ensemble_selection.json").glob("*/*"))[
+            -1
+        ].read_text()
+    )
+    oof = pd.read_csv(
+        sorted((project / "data/07_model_output/oof_predictions.csv").glob("*/*"))[-1]
+    )
+    assert set(oof["configuration"]) == {"bigru", "minirocket"}  # the select block
+    # the catalog loads the file with weights_only (no code runs), ROCKET members too
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(project_path=project) as session:
+        model = session.load_context().catalog.load("selected_ensemble_model")
+    formats = {"bigru": "pirate_pain.model/1", "minirocket": "pirate_pain.rocket/1"}
+    assert [m["format"] for m in model["members"]] == [
+        formats[n] for n in selection["weights"]
+    ]
     table = pd.read_csv(
         sorted((project / "data/08_reporting/selection_table.csv").glob("*/*"))[-1]
     )

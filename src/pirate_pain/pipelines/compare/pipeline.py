@@ -9,8 +9,9 @@ from ..ingestion import create_pipeline as ingestion_pipeline
 from .nodes import add_test_column, cross_validate_candidates
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    compare = Pipeline(
+def comparison_pipeline() -> Pipeline:
+    """The comparison nodes alone (``select`` reuses them with its own block)."""
+    return Pipeline(
         [
             Node(
                 cross_validate_candidates,
@@ -49,9 +50,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ]
     )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
     return (
         ingestion_pipeline()
         + features_pipeline()
         + create_test_input_pipeline()  # a test column where labels exist
-        + compare
+        + comparison_pipeline()
     )

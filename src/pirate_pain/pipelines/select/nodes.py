@@ -139,7 +139,9 @@ def fit_selected_ensemble(
         )
         pooled = concat_model_inputs(train, validation)
         for kind in ("minirocket", "multirocket_hydra"):  # fitted in the same run
-            rows.append(minirocket_row(pooled, test, 1, class_names, kind))
+            rows.append(
+                minirocket_row(pooled, test, train_params.seed, class_names, kind)
+            )
         log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])

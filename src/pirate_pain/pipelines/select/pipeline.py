@@ -1,8 +1,12 @@
-"""Raw files -> comparison -> out-of-fold ensemble selection -> refit -> one test score."""
+"""Raw files -> comparison (``select`` block) -> out-of-fold ensemble selection ->
+refit -> one test score."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ..compare import create_pipeline as compare_pipeline
+from ..compare.pipeline import comparison_pipeline
+from ..features import create_pipeline as features_pipeline
+from ..inference import create_test_input_pipeline
+from ..ingestion import create_pipeline as ingestion_pipeline
 from .nodes import fit_selected_ensemble, select_members
 
 
@@ -11,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 select_members,
-                inputs=["oof_predictions", "params:compare"],
+                inputs=["oof_predictions", "params:select"],
                 outputs="ensemble_selection",
                 name="select_members_node",
                 tags=["ensemble"],
@@ -33,4 +37,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ]
     )
-    return compare_pipeline() + select
+    # the comparison's nodes, reading the select block (its shipped candidate set)
+    compare = Pipeline(
+        comparison_pipeline(), parameters={"params:compare": "params:select"}
+    )
+    return (
+        ingestion_pipeline()
+        + features_pipeline()
+        + create_test_input_pipeline()
+        + compare
+        + select
+    )

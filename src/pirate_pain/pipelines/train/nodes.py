@@ -17,7 +17,7 @@ from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds
 from ...modeling.decision import overlaps
 from ...modeling.predict import scoring_probabilities
-from ...modeling.training import fit, make_batches, predict_proba
+from ...modeling.training import fit
 from ...tracking import log_fit, nested_run
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def cross_validate(
         with nested_run(f"fold {k + 1}/{folds}", {"fold": k + 1}) as run:
             fitted = fit(fit_part, held, config, log_prefix=f"fold {k + 1}/{folds}: ")
             # a macro_f1 rule was fitted on this held-out fold: score it with argmax
-            probs = predict_proba(fitted.model, make_batches(held, config.window))
+            probs = fitted.probabilities(held, config.window, decision=False)
             metrics = classification_metrics(held["y"], probs.argmax(1), names)
             log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
         per_fold.append(

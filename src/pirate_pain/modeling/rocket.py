@@ -1,0 +1,228 @@
+"""ROCKET-family ensemble members: MiniRocket and MultiRocket-Hydra (aeon).
+
+The features are aeon's transforms, fitted exactly as aeon's classifiers fit them
+(same seeds, same scalers), then aeon's ridge classifier with temperature-scaled
+probabilities (scikit-learn's ``CalibratedClassifierCV``, temperature fitted on
+cross-validated ridge scores; it never changes the ridge's argmax), so a member
+predicts what aeon's classifier predicts and also says how sure it is.
+
+Persistence runs no code from the file: the fitted scikit-learn and aeon parts are
+one skops blob loaded with a fixed list of trusted types; Hydra's random kernels
+and its scaler (torch tensors, which skops cannot hold) are stored as tensors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import UserInputError
+from .config import TrainConfig
+
+FORMAT = "pirate_pain.rocket/1"
+MIN_STEPS = 9  # ROCKET kernels are 9 steps long
+# the only types a member's skops blob may construct (anything else is refused)
+TRUSTED = [
+    "aeon.transformations.collection.convolution_based._minirocket.MiniRocket",
+    "aeon.transformations.collection.convolution_based._multirocket.MultiRocket",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._TemperatureScaling",
+    "sklearn.linear_model._ridge.RidgeClassifierCV",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.utils._bunch.Bunch",
+]
+
+
+@dataclass
+class RocketFit:
+    """A fitted ROCKET member; the same interface as ``training.FitResult``."""
+
+    kind: str
+    parts: dict[str, Any]  # aeon transforms, scalers, calibrated ridge (by name)
+    hydra: dict[str, Any] | None  # Hydra's kernels and settings, or None
+    steps: int  # sequences are zero-padded (or cut) to this length
+    history: list[dict] = field(default_factory=list)  # no epochs
+    best_epoch: int = 0
+    best_val_macro_f1: float | None = None
+    decision: dict | None = None  # ROCKET members use argmax
+    _hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
+
+    def probabilities(self, data: dict, window=None, decision: bool = True):
+        """(N, K) probabilities on a model input (``window`` and ``decision`` do
+        not apply: whole sequences, argmax)."""
+        features = _features(self, _channels_first(data["x"], self.steps))
+        return self.parts["classifier"].predict_proba(features)
+
+
+def _channels_first(x: np.ndarray, steps: int) -> np.ndarray:
+    """(N, T, C) zero-padded model input -> (N, C, steps) float64 for aeon."""
+    x = x[:, :steps]
+    x = np.pad(x, ((0, 0), (0, steps - x.shape[1]), (0, 0)))
+    return np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float64)
+
+
+@contextmanager
+def torch_state_kept():
+    """aeon's Hydra seeds torch's global generator and sets torch's thread count
+    when fitted; put both back so later training in this process is unaffected."""
+    threads, rng = torch.get_num_threads(), torch.random.get_rng_state()
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.random.set_rng_state(rng)
+
+
+def _hydra_transformer(settings: dict[str, Any]):
+    """aeon's Hydra transform with the stored kernels: its fit reads only the
+    input's shape and the seed, and the stored kernels replace what it drew, so
+    the result does not depend on torch's random number generator."""
+    from aeon.transformations.collection.convolution_based import HydraTransformer
+
+    hydra = HydraTransformer(random_state=settings["seed"], n_jobs=1)
+    with torch_state_kept():
+        hydra.fit(np.zeros((1, settings["channels"], settings["steps"])))
+    hydra._hydra.W = settings["W"]
+    hydra._hydra.idx = list(settings["idx"])
+    return hydra
+
+
+def _sparse_scaler(state: dict[str, torch.Tensor]):
+    """aeon's scaler of Hydra features with stored statistics."""
+    from aeon.classification.convolution_based._hydra import _SparseScaler
+
+    scaler = _SparseScaler()
+    scaler.mu, scaler.sigma, scaler.epsilon = (
+        state["mu"],
+        state["sigma"],
+        state["epsilon"],
+    )
+    return scaler
+
+
+def _features(fitted: RocketFit, x: np.ndarray) -> np.ndarray:
+    p = fitted.parts
+    if fitted.kind == "minirocket":
+        return p["scaler"].transform(p["minirocket"].transform(x))
+    if fitted._hydra_transform is None:
+        fitted._hydra_transform = _hydra_transformer(fitted.hydra)
+    with torch_state_kept():
+        hydra = fitted._hydra_transform.transform(x)
+    hydra = _sparse_scaler(fitted.hydra["scaler"]).transform(hydra)
+    multi = p["scaler"].transform(p["multirocket"].transform(x))
+    return np.concatenate((hydra.numpy(), multi), axis=1)
+
+
+def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> RocketFit:
+    """Fit ``config.model.backbone`` (minirocket | multirocket_hydra) on ``train``
+    with ``config.seed``, as aeon's classifier of that name does."""
+    from aeon.classification.convolution_based._hydra import _SparseScaler
+    from aeon.transformations.collection.convolution_based import (
+        HydraTransformer,
+        MiniRocket,
+        MultiRocket,
+    )
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    kind, seed, y = config.model.backbone, config.seed, train["y"]
+    counts = np.bincount(y, minlength=len(train["class_names"]))
+    if counts.min() < 2:
+        name = train["class_names"][int(counts.argmin())]
+        raise UserInputError(
+            f"{log_prefix}{kind} needs at least 2 training sequences of every class to "
+            f"calibrate its probabilities; class '{name}' has {counts.min()}: add "
+            "sequences of it or leave this candidate out."
+        )
+    steps = max(int(train["x"].shape[1]), MIN_STEPS)
+    x = _channels_first(train["x"], steps)
+    hydra = None
+    if kind == "minirocket":
+        parts = {
+            "minirocket": MiniRocket(random_state=seed, n_jobs=1),
+            "scaler": StandardScaler(with_mean=False),
+        }
+        features = parts["scaler"].fit_transform(parts["minirocket"].fit_transform(x))
+    else:  # the order and scalers of aeon's MultiRocketHydraClassifier
+        transform = HydraTransformer(random_state=seed, n_jobs=1)
+        with torch_state_kept():
+            hydra_features = transform.fit_transform(x)
+        sparse = _SparseScaler()
+        hydra_features = sparse.fit_transform(hydra_features).numpy()
+        hydra = {
+            "seed": seed,
+            "channels": x.shape[1],
+            "steps": steps,
+            "W": transform._hydra.W.clone(),
+            "idx": [i.clone() for i in transform._hydra.idx],
+            "scaler": {k: getattr(sparse, k) for k in ("mu", "sigma", "epsilon")},
+        }
+        parts = {
+            "multirocket": MultiRocket(random_state=seed, n_jobs=1),
+            "scaler": StandardScaler(),
+        }
+        multi = parts["scaler"].fit_transform(parts["multirocket"].fit_transform(x))
+        features = np.concatenate((hydra_features, multi), axis=1)
+    ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
+    folds = StratifiedKFold(min(5, int(counts.min())), shuffle=True, random_state=seed)
+    parts["classifier"] = CalibratedClassifierCV(
+        ridge, method="temperature", cv=folds, ensemble=False
+    ).fit(features, y)
+    fitted = RocketFit(kind=kind, parts=parts, hydra=hydra, steps=steps)
+    fitted._hydra_transform = transform if hydra is not None else None
+    return fitted
+
+
+def rocket_artifact(
+    fitted: RocketFit, config: TrainConfig, preprocessing: dict[str, Any]
+) -> dict[str, Any]:
+    """A member file of plain values, tensors and one skops blob."""
+    import skops.io
+
+    blob = skops.io.dumps(fitted.parts)
+    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    digest.update(blob)
+    if fitted.hydra is not None:
+        digest.update(fitted.hydra["W"].numpy().tobytes())
+    return {
+        "format": FORMAT,
+        "model_id": digest.hexdigest()[:12],
+        "kind": fitted.kind,
+        "train_config": config.to_dict(),
+        "steps": fitted.steps,
+        "parts": blob,
+        "hydra": fitted.hydra,
+        "preprocessing": preprocessing,
+        "best_epoch": 0,
+        "best_val_macro_f1": None,
+        "decision": None,
+        "history": [],
+    }
+
+
+def load_rocket(artifact: dict[str, Any]) -> RocketFit:
+    """The member of a ROCKET artifact; types outside ``TRUSTED`` are refused."""
+    import skops.io
+
+    untrusted = set(skops.io.get_untrusted_types(data=artifact["parts"]))
+    if untrusted - set(TRUSTED):
+        raise UserInputError(
+            "The ROCKET member in the model file holds types this project does not "
+            f"trust ({', '.join(sorted(untrusted - set(TRUSTED)))}): retrain it."
+        )
+    parts = skops.io.loads(artifact["parts"], trusted=TRUSTED)
+    hydra = artifact["hydra"]
+    if hydra is not None:
+        hydra = {**hydra, "W": torch.as_tensor(hydra["W"])}
+    return RocketFit(artifact["kind"], parts, hydra, int(artifact["steps"]))

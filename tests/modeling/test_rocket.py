@@ -1,0 +1,110 @@
+"""ROCKET-family members: aeon's predictions with probabilities, files that load
+without running code, and no side effects on torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skops.io
+import torch
+
+from pirate_pain.baselines import minirocket_predict
+from pirate_pain.datasets import TorchModelDataset
+from pirate_pain.errors import UserInputError
+from pirate_pain.modeling.artifacts import build_artifact
+from pirate_pain.modeling.config import TrainConfig
+from pirate_pain.modeling.predict import model_probabilities, vote
+from pirate_pain.modeling.training import fit
+from tests.model_inputs import model_input
+
+KINDS = ["minirocket", "multirocket_hydra"]
+
+
+def _config(kind: str, **extra) -> TrainConfig:
+    return TrainConfig.from_params({"seed": 3, "model": {"backbone": kind}, **extra})
+
+
+def _shaped(n: int, seed: int) -> dict:
+    """Class k also oscillates k + 1 times on channel 1: a shape ROCKET sees."""
+    data = model_input(n=n, steps=20, seed=seed)
+    t = np.arange(20) / 20
+    data["x"][:, :, 1] += 2 * np.sin(2 * np.pi * (data["y"][:, None] + 1) * t)
+    return data
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[dict, dict]:
+    return _shaped(36, seed=0), _shaped(30, seed=1)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_member_predicts_what_aeon_predicts_and_survives_a_safe_file(
+    kind, data, tmp_path
+):
+    train, test = data
+    threads, rng = torch.get_num_threads(), torch.random.get_rng_state()
+    fitted = fit(train, None, _config(kind))
+    assert torch.get_num_threads() == threads  # Hydra's settings put back
+    assert torch.equal(torch.random.get_rng_state(), rng)
+    probs = fitted.probabilities(test)
+    assert probs.shape == (30, 3)
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
+    assert 0.34 < probs.max(1).mean() < 1.0  # calibrated, not one-hot
+    aeon_labels, _, _ = minirocket_predict(train, test, 3, kind)
+    np.testing.assert_array_equal(probs.argmax(1), aeon_labels)
+    majority = np.bincount(test["y"]).max() / len(test["y"])  # 0.5
+    assert (probs.argmax(1) == test["y"]).mean() > majority + 0.3
+
+    dataset = TorchModelDataset(filepath=str(tmp_path / "member.pt"))
+    dataset.save(build_artifact(fitted, _config(kind), {"class_names": ["a"]}))
+    loaded = dataset.load()  # torch.load(weights_only=True): no code runs
+    assert loaded["format"] == "pirate_pain.rocket/1"
+    np.testing.assert_array_equal(model_probabilities(loaded, test), probs)
+
+
+class Payload:
+    """Stands for any type a member file should not construct."""
+
+
+def test_a_member_holding_an_untrusted_type_is_refused(data):
+    artifact = build_artifact(
+        fit(data[0], None, _config("minirocket")), _config("minirocket"), {}
+    )
+    artifact["parts"] = skops.io.dumps({"classifier": Payload()})
+    with pytest.raises(
+        UserInputError,
+        match=r"does not trust \(tests.modeling.test_rocket.Payload\): retrain",
+    ):
+        model_probabilities(artifact, data[1])
+
+
+def test_rocket_and_network_members_vote_together(data):
+    train, test = data
+    network = _config("minirocket").with_overrides(
+        {
+            "model": {"backbone": "recurrent", "hidden_size": 8, "num_layers": 1},
+            "epochs": 2,
+            "progress_bar": False,
+        }
+    )
+    members = [
+        build_artifact(fit(train, None, cfg), cfg, {})
+        for cfg in (_config("minirocket"), network)
+    ]
+    probs = [model_probabilities(m, test) for m in members]
+    labels, mean = vote(probs, "soft", [0, 1], [2.0, 1.0])
+    np.testing.assert_allclose(mean, (2 * probs[0] + probs[1]) / 3)
+    np.testing.assert_array_equal(labels, mean.argmax(1))
+
+
+def test_a_class_with_one_sequence_is_one_sentence(data):
+    train = dict(data[0], y=data[0]["y"].copy())
+    train["y"][train["y"] == 2] = 1
+    train["y"][-1] = 2  # class c: one sequence
+    with pytest.raises(UserInputError, match="class 'c' has 1: add sequences"):
+        fit(train, None, _config("minirocket"))
+
+
+def test_rocket_members_use_argmax():
+    with pytest.raises(UserInputError, match="decision_rule macro_f1 needs a trained"):
+        _config("minirocket", decision_rule="macro_f1")
