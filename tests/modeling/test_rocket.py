@@ -105,6 +105,14 @@ def test_a_class_with_one_sequence_is_one_sentence(data):
         fit(train, None, _config("minirocket"))
 
 
-def test_rocket_members_use_argmax():
-    with pytest.raises(UserInputError, match="decision_rule macro_f1 needs a trained"):
-        _config("minirocket", decision_rule="macro_f1")
+def test_a_decision_rule_is_fitted_on_held_out_rows_and_stored(data, tmp_path):
+    train, held_out = data
+    config = _config("minirocket", decision_rule="macro_f1")
+    fitted = fit(train, held_out, config)
+    assert fitted.decision["fitted_on"] == list(held_out["sample_ids"])
+    artifact = build_artifact(fitted, config, {})
+    np.testing.assert_allclose(
+        model_probabilities(artifact, held_out), fitted.probabilities(held_out)
+    )
+    own = model_probabilities(artifact, held_out, decision=False)
+    np.testing.assert_allclose(own, fitted.probabilities(held_out, decision=False))

@@ -43,7 +43,7 @@ class ModelConfig(_Block):
     # recurrent: the options below; resnet / inception: ResNet or InceptionTime
     # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused;
     # minirocket / multirocket_hydra: aeon's transforms + ridge (modeling/rocket.py),
-    # no epochs: only seed and fit_on_validation apply
+    # no epochs: seed, fit_on_validation and decision_rule apply
     backbone: Literal[
         "recurrent", "resnet", "inception", "minirocket", "multirocket_hydra"
     ] = "recurrent"
@@ -202,11 +202,6 @@ class TrainConfig(_Block):
 
     @model_validator(mode="after")
     def _held_out_for_decision(self) -> TrainConfig:
-        if self.decision_rule == "macro_f1" and self.model.backbone in ROCKET_KINDS:
-            raise ValueError(
-                f"decision_rule macro_f1 needs a trained network; model.backbone "
-                f"{self.model.backbone} uses argmax: set decision_rule to argmax"
-            )
         if self.decision_rule == "macro_f1" and self.fit_on_validation:
             raise ValueError(
                 "decision_rule macro_f1 fits its offsets on the held-out validation "

@@ -70,7 +70,7 @@ def model_probabilities(
     (on the CPU unless ``device`` says otherwise), its decision rule applied
     (``decision``: false gives the model's own probabilities)."""
     if isinstance(artifact, dict) and artifact.get("format") == ROCKET_FORMAT:
-        return load_rocket(artifact).probabilities(model_input)
+        return load_rocket(artifact).probabilities(model_input, decision=decision)
     model, config = load_classifier(artifact)
     probs = predict_proba(
         model, make_batches(model_input, config.window), device=device

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ import torch
 
 from ..errors import UserInputError
 from .config import TrainConfig
+from .decision import apply_decision
 
 FORMAT = "pirate_pain.rocket/1"
 MIN_STEPS = 9  # ROCKET kernels are 9 steps long
@@ -50,17 +52,19 @@ class RocketFit:
     parts: dict[str, Any]  # aeon transforms, scalers, calibrated ridge (by name)
     hydra: dict[str, Any] | None  # Hydra's kernels and settings, or None
     steps: int  # sequences are zero-padded (or cut) to this length
-    history: list[dict] = field(default_factory=list)  # no epochs
+    history: list[dict] = field(default_factory=list)  # one record: one fit
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
-    decision: dict | None = None  # ROCKET members use argmax
+    decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
     _hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
 
     def probabilities(self, data: dict, window=None, decision: bool = True):
-        """(N, K) probabilities on a model input (``window`` and ``decision`` do
-        not apply: whole sequences, argmax)."""
+        """(N, K) probabilities on a model input (whole sequences: ``window`` does
+        not apply), the decision rule applied (``decision``: false, the member's
+        own)."""
         features = _features(self, _channels_first(data["x"], self.steps))
-        return self.parts["classifier"].predict_proba(features)
+        probs = self.parts["classifier"].predict_proba(features)
+        return apply_decision(probs, self.decision) if decision else probs
 
 
 def _channels_first(x: np.ndarray, steps: int) -> np.ndarray:
@@ -136,6 +140,7 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
+    started = time.perf_counter()
     kind, seed, y = config.model.backbone, config.seed, train["y"]
     counts = np.bincount(y, minlength=len(train["class_names"]))
     if counts.min() < 2:
@@ -179,7 +184,11 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
     parts["classifier"] = CalibratedClassifierCV(
         ridge, method="temperature", cv=folds, ensemble=False
     ).fit(features, y)
-    fitted = RocketFit(kind=kind, parts=parts, hydra=hydra, steps=steps)
+    probs = parts["classifier"].predict_proba(features)
+    loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean())
+    record = {"epoch": 1, "train_loss": loss}
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    fitted = RocketFit(kind, parts, hydra, steps, history=[record], best_epoch=1)
     fitted._hydra_transform = transform if hydra is not None else None
     return fitted
 
@@ -193,6 +202,8 @@ def rocket_artifact(
     blob = skops.io.dumps(fitted.parts)
     digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
     digest.update(blob)
+    if fitted.decision is not None:
+        digest.update(json.dumps(fitted.decision, sort_keys=True).encode())
     if fitted.hydra is not None:
         digest.update(fitted.hydra["W"].numpy().tobytes())
     return {
@@ -204,10 +215,10 @@ def rocket_artifact(
         "parts": blob,
         "hydra": fitted.hydra,
         "preprocessing": preprocessing,
-        "best_epoch": 0,
+        "best_epoch": fitted.best_epoch,
         "best_val_macro_f1": None,
-        "decision": None,
-        "history": [],
+        "decision": fitted.decision,
+        "history": fitted.history,
     }
 
 
@@ -225,4 +236,12 @@ def load_rocket(artifact: dict[str, Any]) -> RocketFit:
     hydra = artifact["hydra"]
     if hydra is not None:
         hydra = {**hydra, "W": torch.as_tensor(hydra["W"])}
-    return RocketFit(artifact["kind"], parts, hydra, int(artifact["steps"]))
+    return RocketFit(
+        artifact["kind"],
+        parts,
+        hydra,
+        int(artifact["steps"]),
+        artifact["history"],
+        best_epoch=1,
+        decision=artifact["decision"],
+    )

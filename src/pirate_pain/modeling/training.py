@@ -106,8 +106,11 @@ def selection_score(
 
 
 def attach_decision(
-    result: FitResult, held_out: dict | None, config: TrainConfig, log_prefix: str = ""
-) -> FitResult:
+    result: FitResult | RocketFit,
+    held_out: dict | None,
+    config: TrainConfig,
+    log_prefix: str = "",
+) -> FitResult | RocketFit:
     """Fit the ``macro_f1`` rule on ``held_out`` (rows no gradient step saw: the
     early-stopping split) and store it in ``result``."""
     if held_out is None:
@@ -115,7 +118,7 @@ def attach_decision(
             f"{log_prefix}train.decision_rule is macro_f1 but there is no held-out "
             "split to fit it on: use decision_rule argmax here."
         )
-    probs = predict_proba(result.model, make_batches(held_out, config.window))
+    probs = result.probabilities(held_out, config.window, decision=False)
     result.decision = fitted_decision(probs, held_out["y"], held_out["sample_ids"])
     logger.info(
         "%smacro_f1 decision rule: logit offsets %s fitted on %d held-out sequences",
@@ -192,7 +195,10 @@ def fit(
     check_against_data(config, shape.n_classes)
     if config.model.backbone in ROCKET_KINDS:  # no epochs, no device
         logger.info("%sfitting %s", log_prefix, config.model.backbone)
-        return fit_rocket(train, config, log_prefix)
+        fitted = fit_rocket(train, config, log_prefix)
+        if config.decision_rule == "macro_f1":
+            attach_decision(fitted, validation, config, log_prefix)
+        return fitted
     device = resolve_device(config.device)
     logger.info(
         "%straining on %s, %s",

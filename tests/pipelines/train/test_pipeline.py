@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pirate_pain.datasets import TorchModelDataset
@@ -132,3 +133,25 @@ def test_cli_rerun_from_training_and_clear_errors(tmp_path):
     assert "non-numeric value 'x'" in last
     after = sorted(p.name for p in (root / "data/06_models/trained_model.pt").iterdir())
     assert after == before  # nothing new written, nothing overwritten
+
+
+@pytest.mark.slow
+def test_a_rocket_backbone_trains_reports_and_predicts(project):
+    """``--params=train.model.backbone=minirocket``: the same pipelines, a member file
+    of tensors and a skops blob, a report with its one fit, a submission."""
+    params = {"train": {"model": {"backbone": "minirocket"}}}
+    run_pipeline(project, "train", params)
+    model_dir = project / "data" / "06_models" / "trained_model.pt"
+    artifact = TorchModelDataset(filepath=str(_latest(model_dir))).load()
+    assert artifact["format"] == "pirate_pain.rocket/1"
+    assert [h["epoch"] for h in artifact["history"]] == [1]
+    reporting = project / "data" / "08_reporting"
+    metrics = json.loads(_latest(reporting / "validation_metrics.json").read_text())
+    assert metrics["model_id"] == artifact["model_id"]
+    run_pipeline(project, "report", params)
+    assert "Learning curves" in _latest(reporting / "run_report.html").read_text()
+    run_pipeline(project, "inference", params)
+    output = project / "data" / "07_model_output"
+    probabilities = pd.read_csv(_latest(output / "test_probabilities.csv"))
+    assert set(probabilities["model_id"]) == {artifact["model_id"]}
+    assert np.allclose(probabilities.filter(like="p_").sum(1), 1.0, atol=1e-5)
