@@ -97,12 +97,22 @@ def test_rocket_and_network_members_vote_together(data):
     np.testing.assert_array_equal(labels, mean.argmax(1))
 
 
-def test_a_class_with_one_sequence_is_one_sentence(data):
-    train = dict(data[0], y=data[0]["y"].copy())
-    train["y"][train["y"] == 2] = 1
-    train["y"][-1] = 2  # class c: one sequence
-    with pytest.raises(UserInputError, match="class 'c' has 1: add sequences"):
-        fit(train, None, _config("minirocket"))
+def test_rare_and_absent_classes_still_give_every_class_column(data, caplog):
+    """A fold's training rows may hold one sequence of a class, or none: the member
+    still fits and answers one probability column per class."""
+    train, test = data
+    one = dict(train, y=train["y"].copy())
+    one["y"][one["y"] == 2] = 1
+    one["y"][-1] = 2  # class c: one sequence
+    fitted = fit(one, None, _config("minirocket"))
+    probs = fitted.probabilities(test)
+    assert probs.shape == (30, 3) and "calibrated on the training rows" in caplog.text
+    artifact = build_artifact(fitted, _config("minirocket"), {})  # trusted types only
+    np.testing.assert_array_equal(model_probabilities(artifact, test), probs)
+    none = dict(train, y=np.where(train["y"] == 2, 1, train["y"]))  # class c: none
+    probs = fit(none, None, _config("multirocket_hydra")).probabilities(test)
+    assert probs.shape == (30, 3) and (probs[:, 2] == 0).all()
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-6)
 
 
 def test_a_decision_rule_is_fitted_on_held_out_rows_and_stored(data, tmp_path):

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ from .config import TrainConfig
 from .decision import apply_decision
 
 FORMAT = "pirate_pain.rocket/1"
+logger = logging.getLogger(__name__)
 MIN_STEPS = 9  # ROCKET kernels are 9 steps long
 # the only types a member's skops blob may construct (anything else is refused)
 TRUSTED = [
@@ -36,6 +39,7 @@ TRUSTED = [
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._TemperatureScaling",
+    "sklearn.frozen._frozen.FrozenEstimator",
     "sklearn.linear_model._ridge.RidgeClassifierCV",
     "sklearn.preprocessing._data.StandardScaler",
     "sklearn.preprocessing._label.LabelEncoder",
@@ -52,6 +56,7 @@ class RocketFit:
     parts: dict[str, Any]  # aeon transforms, scalers, calibrated ridge (by name)
     hydra: dict[str, Any] | None  # Hydra's kernels and settings, or None
     steps: int  # sequences are zero-padded (or cut) to this length
+    n_classes: int  # every class, also those absent from the training rows
     history: list[dict] = field(default_factory=list)  # one record: one fit
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
@@ -63,8 +68,15 @@ class RocketFit:
         not apply), the decision rule applied (``decision``: false, the member's
         own)."""
         features = _features(self, _channels_first(data["x"], self.steps))
-        probs = self.parts["classifier"].predict_proba(features)
+        probs = self.class_probabilities(features)
         return apply_decision(probs, self.decision) if decision else probs
+
+    def class_probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, n_classes): a class the training rows lacked gets probability 0."""
+        classifier = self.parts["classifier"]
+        probs = np.zeros((len(features), self.n_classes))
+        probs[:, classifier.classes_] = classifier.predict_proba(features)
+        return probs
 
 
 def _channels_first(x: np.ndarray, steps: int) -> np.ndarray:
@@ -126,70 +138,96 @@ def _features(fitted: RocketFit, x: np.ndarray) -> np.ndarray:
     return np.concatenate((hydra.numpy(), multi), axis=1)
 
 
-def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> RocketFit:
-    """Fit ``config.model.backbone`` (minirocket | multirocket_hydra) on ``train``
-    with ``config.seed``, as aeon's classifier of that name does."""
+def _fit_transforms(kind: str, x: np.ndarray, seed: int):
+    """aeon's transforms and scalers, fitted in the order aeon's classifier of that
+    name fits them. Returns the parts, Hydra's stored state (or None), the fitted
+    Hydra transform (or None) and the training features."""
     from aeon.classification.convolution_based._hydra import _SparseScaler
     from aeon.transformations.collection.convolution_based import (
         HydraTransformer,
         MiniRocket,
         MultiRocket,
     )
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
-    started = time.perf_counter()
-    kind, seed, y = config.model.backbone, config.seed, train["y"]
-    counts = np.bincount(y, minlength=len(train["class_names"]))
-    if counts.min() < 2:
-        name = train["class_names"][int(counts.argmin())]
-        raise UserInputError(
-            f"{log_prefix}{kind} needs at least 2 training sequences of every class to "
-            f"calibrate its probabilities; class '{name}' has {counts.min()}: add "
-            "sequences of it or leave this candidate out."
-        )
-    steps = max(int(train["x"].shape[1]), MIN_STEPS)
-    x = _channels_first(train["x"], steps)
-    hydra = None
     if kind == "minirocket":
         parts = {
             "minirocket": MiniRocket(random_state=seed, n_jobs=1),
             "scaler": StandardScaler(with_mean=False),
         }
         features = parts["scaler"].fit_transform(parts["minirocket"].fit_transform(x))
-    else:  # the order and scalers of aeon's MultiRocketHydraClassifier
-        transform = HydraTransformer(random_state=seed, n_jobs=1)
-        with torch_state_kept():
-            hydra_features = transform.fit_transform(x)
-        sparse = _SparseScaler()
-        hydra_features = sparse.fit_transform(hydra_features).numpy()
-        hydra = {
-            "seed": seed,
-            "channels": x.shape[1],
-            "steps": steps,
-            "W": transform._hydra.W.clone(),
-            "idx": [i.clone() for i in transform._hydra.idx],
-            "scaler": {k: getattr(sparse, k) for k in ("mu", "sigma", "epsilon")},
-        }
-        parts = {
-            "multirocket": MultiRocket(random_state=seed, n_jobs=1),
-            "scaler": StandardScaler(),
-        }
-        multi = parts["scaler"].fit_transform(parts["multirocket"].fit_transform(x))
-        features = np.concatenate((hydra_features, multi), axis=1)
+        return parts, None, None, features
+    transform = HydraTransformer(random_state=seed, n_jobs=1)
+    with torch_state_kept():
+        hydra_features = transform.fit_transform(x)
+    sparse = _SparseScaler()
+    hydra_features = sparse.fit_transform(hydra_features).numpy()
+    hydra = {
+        "seed": seed,
+        "channels": x.shape[1],
+        "steps": x.shape[2],
+        "W": transform._hydra.W.clone(),
+        "idx": [i.clone() for i in transform._hydra.idx],
+        "scaler": {k: getattr(sparse, k) for k in ("mu", "sigma", "epsilon")},
+    }
+    parts = {
+        "multirocket": MultiRocket(random_state=seed, n_jobs=1),
+        "scaler": StandardScaler(),
+    }
+    multi = parts["scaler"].fit_transform(parts["multirocket"].fit_transform(x))
+    return parts, hydra, transform, np.concatenate((hydra_features, multi), axis=1)
+
+
+def _fit_classifier(features, y, seed: int, log_prefix: str):
+    """aeon's ridge, temperature-scaled on cross-validated scores (stratified, up
+    to 5 folds); a class with one sequence leaves no such folds, so the
+    temperature is then fitted on the training scores (sharper probabilities)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
     ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
-    folds = StratifiedKFold(min(5, int(counts.min())), shuffle=True, random_state=seed)
-    parts["classifier"] = CalibratedClassifierCV(
-        ridge, method="temperature", cv=folds, ensemble=False
-    ).fit(features, y)
-    probs = parts["classifier"].predict_proba(features)
+    fewest = int(np.bincount(y)[np.unique(y)].min())
+    if fewest >= 2:
+        folds = StratifiedKFold(min(5, fewest), shuffle=True, random_state=seed)
+        calibrated = CalibratedClassifierCV(
+            ridge, method="temperature", cv=folds, ensemble=False
+        )
+    else:
+        logger.warning(
+            "%sa class has one training sequence: ROCKET probabilities calibrated "
+            "on the training rows",
+            log_prefix,
+        )
+        frozen = FrozenEstimator(ridge.fit(features, y))  # every fold: the same ridge
+        calibrated = CalibratedClassifierCV(frozen, method="temperature")
+    with warnings.catch_warnings():  # folds short of the rare class: expected here
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        return calibrated.fit(features, y)
+
+
+def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> RocketFit:
+    """Fit ``config.model.backbone`` (minirocket | multirocket_hydra) on ``train``
+    with ``config.seed``, as aeon's classifier of that name does."""
+    started = time.perf_counter()
+    kind, y = config.model.backbone, train["y"]
+    if len(np.unique(y)) < 2:
+        raise UserInputError(
+            f"{log_prefix}{kind} needs training sequences of at least 2 classes: "
+            "give it more labelled sequences."
+        )
+    steps = max(int(train["x"].shape[1]), MIN_STEPS)
+    x = _channels_first(train["x"], steps)
+    parts, hydra, transform, features = _fit_transforms(kind, x, config.seed)
+    parts["classifier"] = _fit_classifier(features, y, config.seed, log_prefix)
+    fitted = RocketFit(kind, parts, hydra, steps, len(train["class_names"]))
+    fitted._hydra_transform = transform
+    probs = fitted.class_probabilities(features)
     loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean())
-    record = {"epoch": 1, "train_loss": loss}
-    record["seconds"] = round(time.perf_counter() - started, 3)
-    fitted = RocketFit(kind, parts, hydra, steps, history=[record], best_epoch=1)
-    fitted._hydra_transform = transform if hydra is not None else None
+    seconds = round(time.perf_counter() - started, 3)
+    fitted.history = [{"epoch": 1, "train_loss": loss, "seconds": seconds}]
+    fitted.best_epoch = 1
     return fitted
 
 
@@ -212,6 +250,7 @@ def rocket_artifact(
         "kind": fitted.kind,
         "train_config": config.to_dict(),
         "steps": fitted.steps,
+        "n_classes": fitted.n_classes,
         "parts": blob,
         "hydra": fitted.hydra,
         "preprocessing": preprocessing,
@@ -241,6 +280,7 @@ def load_rocket(artifact: dict[str, Any]) -> RocketFit:
         parts,
         hydra,
         int(artifact["steps"]),
+        int(artifact["n_classes"]),
         artifact["history"],
         best_epoch=1,
         decision=artifact["decision"],
