@@ -182,18 +182,18 @@ def fit(
         With ``config.fit_on_validation`` the validation split joins the training
         data and the model of the last epoch is returned.
     """
+    rocket = config.model.backbone in ROCKET_KINDS
     if config.fit_on_validation and validation is not None:
         train, validation = concat_model_inputs(train, validation), None
         logger.info(
-            "%sfitting on train + validation (%d sequences) for %d epochs, "
-            "no early stopping",
+            "%sfitting on train + validation (%d sequences)%s",
             log_prefix,
             len(train["y"]),
-            config.epochs,
+            "" if rocket else f" for {config.epochs} epochs, no early stopping",
         )
     shape = model_shape(train)
     check_against_data(config, shape.n_classes)
-    if config.model.backbone in ROCKET_KINDS:  # no epochs, no device
+    if rocket:  # no epochs, no device
         logger.info("%sfitting %s", log_prefix, config.model.backbone)
         fitted = fit_rocket(train, config, log_prefix)
         if config.decision_rule == "macro_f1":
