@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pirate_pain import settings
+from pirate_pain.modeling.config import ROCKET_KINDS
 from pirate_pain.parameters import check_data_source, check_parameters
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -46,7 +47,17 @@ def test_environments_merge_into_base_and_replace_lists():
     ]
 
 
-@pytest.mark.parametrize("env", ["japanese_vowels", "basic_motions", "imbalance"])
+@pytest.mark.parametrize(
+    "env",
+    [
+        "japanese_vowels",
+        "basic_motions",
+        "imbalance",
+        "arrow_head",
+        "gun_point",
+        "italy_power_demand",
+    ],
+)
 def test_shipped_environment_files_hold_only_their_differences(env):
     lines = [
         line
@@ -55,6 +66,31 @@ def test_shipped_environment_files_hold_only_their_differences(env):
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert len(lines) < 45, f"conf/{env} has {len(lines)} lines of settings"
+
+
+SUITE = ["japanese_vowels", "basic_motions", "arrow_head", "gun_point"]
+SUITE += ["italy_power_demand"]
+UNUSED_BY_ROCKET = {"batch_size", "epochs", "patience", "min_batches"}
+
+
+@pytest.mark.parametrize("env", SUITE)
+def test_the_public_suite_runs_the_shipped_candidates_untuned(env):
+    """Every suite environment selects from base's select block with base's
+    candidate configurations: an environment's train block reaches a candidate
+    only in keys the candidate does not use."""
+    from pirate_pain.parameters import candidate_config
+
+    base = check_parameters(_loader("local")["parameters"])
+    params = _loader(env)["parameters"]
+    here = check_parameters(params)
+    assert here["select"] == base["select"]
+    base_candidates = _loader("local")["parameters"]["candidates"]
+    for name in base["select"].candidates:
+        mine = candidate_config(here["train"], params["candidates"], name, name)
+        shipped = candidate_config(base["train"], base_candidates, name, name)
+        rocket = mine.model.backbone in ROCKET_KINDS
+        ignored = UNUSED_BY_ROCKET if rocket else set()
+        assert mine.model_dump(exclude=ignored) == shipped.model_dump(exclude=ignored)
 
 
 def test_local_credentials_follow_every_environment(tmp_path):
