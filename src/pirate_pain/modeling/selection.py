@@ -4,6 +4,10 @@ Greedy forward selection with replacement: start from the best single candidate,
 then repeatedly add the candidate (possibly again) whose probabilities, averaged
 with those chosen so far, give the highest macro F1; keep the best prefix. Only
 out-of-fold predictions are used, so the test split is never seen.
+
+On small data many candidates tie on macro F1 (one sequence moves it by a step), so
+ties are broken by the out-of-fold log loss, a proper score that still tells the
+more confident right answers from the lucky ones; then by the order listed.
 """
 
 from __future__ import annotations
@@ -21,9 +25,17 @@ def _macro_f1(y: np.ndarray, probs: np.ndarray) -> float:
     )
 
 
-def _score(y: np.ndarray, probs: np.ndarray) -> float:
-    """Mean macro F1 over repeats; ``probs`` is (repeats, N, K)."""
-    return float(np.mean([_macro_f1(y, p) for p in probs]))
+def _log_loss(y: np.ndarray, probs: np.ndarray) -> float:
+    true = probs[np.arange(len(y)), y] / probs.sum(-1)  # stored rounded: renormalise
+    return float(-np.log(np.clip(true, 1e-7, 1.0)).mean())
+
+
+def _score(y: np.ndarray, probs: np.ndarray) -> tuple[float, float]:
+    """Mean macro F1 over repeats and the negated mean log loss, rounded so that
+    equal scores tie exactly; ``probs`` is (repeats, N, K). Larger is better."""
+    f1 = np.mean([_macro_f1(y, p) for p in probs])
+    loss = np.mean([_log_loss(y, p) for p in probs])
+    return round(float(f1), 10), round(-float(loss), 10)
 
 
 def greedy_selection(
@@ -38,8 +50,9 @@ def greedy_selection(
         max_members: Most picks (a candidate picked twice counts twice).
 
     Returns:
-        ``weights`` (candidate -> picks), ``oof_macro_f1`` of the selection, the
-        best single candidate and its score, and the score after every pick.
+        ``weights`` (candidate -> picks), ``oof_macro_f1`` and ``oof_log_loss`` of
+        the selection, the best single candidate and its macro F1, and the scores
+        after every pick.
     """
     singles = {name: _score(y, p) for name, p in probs.items()}
     # ties: the candidate listed first
@@ -55,12 +68,17 @@ def greedy_selection(
         chosen.append(pick)
         total += probs[pick]
         path.append(trials[pick])
-    best = int(np.argmax(path))  # first best prefix: fewest members
+    # the first best prefix: fewest members
+    best = max(range(len(path)), key=lambda i: (path[i], -i))
     kept = chosen[: best + 1]
     return {
         "weights": dict(Counter(kept)),
-        "oof_macro_f1": path[best],
+        "oof_macro_f1": path[best][0],
+        "oof_log_loss": -path[best][1],
         "best_single": best_single,
-        "best_single_oof_macro_f1": singles[best_single],
-        "path": [{"added": n, "oof_macro_f1": s} for n, s in zip(chosen, path)],
+        "best_single_oof_macro_f1": singles[best_single][0],
+        "path": [
+            {"added": n, "oof_macro_f1": s[0], "oof_log_loss": -s[1]}
+            for n, s in zip(chosen, path)
+        ],
     }

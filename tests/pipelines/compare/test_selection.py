@@ -31,7 +31,22 @@ def test_greedy_selection_combines_complementary_candidates():
     assert selection["best_single"] == "a"  # a tie with b: the first listed
     assert selection["weights"] == {"a": 1, "b": 1}
     assert selection["oof_macro_f1"] == 1.0
-    assert selection["path"][0] == {"added": "a", "oof_macro_f1": pytest.approx(0.6)}
+    first = selection["path"][0]
+    assert first["added"] == "a" and first["oof_macro_f1"] == pytest.approx(0.6)
+    assert first["oof_log_loss"] == pytest.approx(
+        -(6 * np.log(0.8) + 2 * np.log(0.4)) / 8
+    )
+
+
+def test_equal_macro_f1_goes_to_the_lower_log_loss():
+    """Both always right: the surer one is chosen although listed second, and
+    adding the unsure one would only raise the log loss."""
+    y = np.array([0, 0, 1, 2])
+    probs = {"unsure": _probs(y, 0.5), "sure": _probs(y, 0.9)}
+    selection = greedy_selection(probs, y, max_members=3)
+    assert selection["best_single"] == "sure"
+    assert selection["weights"] == {"sure": 1}
+    assert selection["oof_log_loss"] == pytest.approx(-np.log(0.9))
 
 
 def test_a_single_best_candidate_is_kept_alone():

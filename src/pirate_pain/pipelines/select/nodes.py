@@ -48,15 +48,17 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
             y = first["label"].astype(str).map(class_names.index).to_numpy()
     selection = greedy_selection(probs, y, compare.max_members)
     logger.info(
-        "Selected %s: out-of-fold macro F1 %.4f (best single %s %.4f)",
+        "Selected %s: out-of-fold macro F1 %.4f, log loss %.4f (best single %s %.4f)",
         selection["weights"],
         selection["oof_macro_f1"],
+        selection["oof_log_loss"],
         selection["best_single"],
         selection["best_single_oof_macro_f1"],
     )
     log_metrics(
         {
             "selection_oof_macro_f1": selection["oof_macro_f1"],
+            "selection_oof_log_loss": selection["oof_log_loss"],
             "best_single_oof_macro_f1": selection["best_single_oof_macro_f1"],
         }
     )
