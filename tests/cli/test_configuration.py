@@ -69,9 +69,9 @@ def test_members_follow_env_and_params_on_the_command_line(cli_project):
     last = unknown.stderr.strip().splitlines()[-1]
     assert last.startswith(
         "Error: ensemble.members names 'bigruu', which is not a candidate (did you "
-        "mean 'bigru'?): use one of bigru, bigru_focal, bigru_macro_f1, "
+        "mean 'bigru'?): use one of auto_fcn, auto_gru, auto_inception, "
     )
-    assert last.endswith(", resnet or add it under candidates.") and "inception" in last
+    assert last.endswith(", resnet or add it under candidates.") and "bigru," in last
     typo = kedro_cli(root, "run", "--params=feature.validation_fraction=0.5")
     assert typo.returncode == 1 and "Traceback" not in typo.stderr
     assert "--params sets 'feature.validation_fraction', which is not a parameter" in (
