@@ -64,7 +64,6 @@ def run_dataset(
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"kedro run --pipeline=select --env={env} failed: see above.")
-    bootstrap_project(ROOT)
     with KedroSession.create(project_path=ROOT, env=env) as session:
         catalog = session.load_context().catalog
         table = catalog.load("selection_table")
@@ -87,6 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    bootstrap_project(ROOT)
     frames, cv_frames = [], []
     for env in args.datasets or list(SUITE):
         table, candidates, wall = run_dataset(env, args.params)

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from .evaluation import classification_metrics
-from .modeling.rocket import torch_state_kept
+from .modeling.rocket import channels_first, torch_state_kept
 
 
 def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: float):
@@ -37,11 +37,6 @@ def minirocket_predict(
     )
 
     steps = max(train["x"].shape[1], test["x"].shape[1])
-
-    def channels_first(x: np.ndarray) -> np.ndarray:
-        padded = np.pad(x, ((0, 0), (0, steps - x.shape[1]), (0, 0)))
-        return np.transpose(padded, (0, 2, 1)).astype(np.float64)
-
     started = time.perf_counter()
     kinds = {
         "minirocket": MiniRocketClassifier,
@@ -49,9 +44,9 @@ def minirocket_predict(
     }
     classifier = kinds[kind](random_state=seed, n_jobs=1)
     with torch_state_kept():  # Hydra sets torch's seed and thread count
-        classifier.fit(channels_first(train["x"]), train["y"])
+        classifier.fit(channels_first(train["x"], steps), train["y"])
         fitted = time.perf_counter()
-        predicted = classifier.predict(channels_first(test["x"])).astype(int)
+        predicted = classifier.predict(channels_first(test["x"], steps)).astype(int)
     return predicted, fitted - started, time.perf_counter() - fitted
 
 

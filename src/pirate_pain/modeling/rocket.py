@@ -67,7 +67,7 @@ class RocketFit:
         """(N, K) probabilities on a model input (whole sequences: ``window`` does
         not apply), the decision rule applied (``decision``: false, the member's
         own)."""
-        features = _features(self, _channels_first(data["x"], self.steps))
+        features = _features(self, channels_first(data["x"], self.steps))
         probs = self.class_probabilities(features)
         return apply_decision(probs, self.decision) if decision else probs
 
@@ -79,7 +79,7 @@ class RocketFit:
         return probs
 
 
-def _channels_first(x: np.ndarray, steps: int) -> np.ndarray:
+def channels_first(x: np.ndarray, steps: int) -> np.ndarray:
     """(N, T, C) zero-padded model input -> (N, C, steps) float64 for aeon."""
     x = x[:, :steps]
     x = np.pad(x, ((0, 0), (0, steps - x.shape[1]), (0, 0)))
@@ -218,7 +218,7 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
             "give it more labelled sequences."
         )
     steps = max(int(train["x"].shape[1]), MIN_STEPS)
-    x = _channels_first(train["x"], steps)
+    x = channels_first(train["x"], steps)
     parts, hydra, transform, features = _fit_transforms(kind, x, config.seed)
     parts["classifier"] = _fit_classifier(features, y, config.seed, log_prefix)
     fitted = RocketFit(kind, parts, hydra, steps, len(train["class_names"]))
@@ -272,13 +272,10 @@ def load_rocket(artifact: dict[str, Any]) -> RocketFit:
             f"trust ({', '.join(sorted(untrusted - set(TRUSTED)))}): retrain it."
         )
     parts = skops.io.loads(artifact["parts"], trusted=TRUSTED)
-    hydra = artifact["hydra"]
-    if hydra is not None:
-        hydra = {**hydra, "W": torch.as_tensor(hydra["W"])}
     return RocketFit(
         artifact["kind"],
         parts,
-        hydra,
+        artifact["hydra"],
         int(artifact["steps"]),
         int(artifact["n_classes"]),
         artifact["history"],
