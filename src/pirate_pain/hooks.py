@@ -44,6 +44,7 @@ class ConfigurationHook:
         files_only.runtime_params = {}
         check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
         check_devices(check_parameters(params))
+        self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir
 
@@ -66,6 +67,46 @@ class ConfigurationHook:
             )
         else:
             logger.warning("Data: real challenge files in %s.", self._raw_dir)
+        if "raw_train_labels" in pipeline.inputs():
+            check_class_counts(pipeline, catalog.load("raw_train_labels"), self._params)
+
+
+def sequences_needed(pipeline, params: dict[str, Any]) -> list[tuple[int, str]]:
+    """(labelled sequences every class needs, the parameter that sets it) for each
+    split the pipeline makes."""
+    needs = []
+    for node in pipeline.nodes:
+        short = node.name.rsplit(".", 1)[-1]
+        if short == "split_train_validation_node":
+            needs.append((2, "features.validation_fraction"))
+        elif short == "cross_validate_candidates_node":
+            block = next(i[7:] for i in node.inputs if i[7:] in ("compare", "select"))
+            needs.append((int(params[block]["folds"]), f"{block}.folds"))
+        elif short == "cross_validate_node":
+            folds = params["train"]["cross_validation"]["folds"]
+            needs.append((int(folds), "train.cross_validation.folds"))
+        elif short == "run_study_node" and params["tune"].get("objective_folds", 0):
+            needs.append((int(params["tune"]["objective_folds"]), "tune.objective_folds"))
+    return needs
+
+
+def check_class_counts(pipeline, labels, params: dict[str, Any]) -> None:
+    """Stop before the first node when a class has fewer labelled sequences than a
+    split of this pipeline needs (a missing class is the labels node's to report)."""
+    needs = sequences_needed(pipeline, params)
+    ingestion = params["ingestion"]
+    if not needs or ingestion["label_column"] not in getattr(labels, "columns", []):
+        return
+    counts = labels[ingestion["label_column"]].astype(str).value_counts()
+    needed, parameter = max(needs)
+    for name in map(str, ingestion["classes"]):
+        count = int(counts.get(name, 0))
+        if 0 < count < needed:
+            raise UserInputError(
+                f"Class '{name}' has {count} labelled sequence(s), fewer than the "
+                f"{needed} that {parameter} needs: lower {parameter} or add "
+                f"sequences of '{name}'."
+            )
 
 
 def _check_environment(loader) -> None:

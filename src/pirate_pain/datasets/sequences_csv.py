@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import UserInputError
 from ._local import LocalFileDataset
+from .csv_layout import check_field_counts, check_text_layout
 
 
 class SequenceCSVDataset(LocalFileDataset):
@@ -54,17 +55,25 @@ class SequenceCSVDataset(LocalFileDataset):
                 f"{path} is a folder, not a CSV file: point the catalog (globals.yml "
                 "raw_dir) at the folder that holds the files."
             )
+        check_text_layout(path)
         try:
-            # index_col=False: a delimiter at the end of every row is not an index
-            frame = pd.read_csv(path, dtype={self._id_column: str}, index_col=False)
+            # index_col=False: a delimiter at the end of every row is not an index;
+            # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of a name
+            frame = pd.read_csv(
+                path,
+                dtype={self._id_column: str},
+                index_col=False,
+                encoding="utf-8-sig",
+            )
         except pd.errors.EmptyDataError as exc:
             raise UserInputError(
                 f"File {path} is empty: it needs a header row and data rows."
             ) from exc
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        except pd.errors.ParserError as exc:
             raise UserInputError(
                 f"File {path} is not a readable CSV file ({exc}): fix or replace it."
             ) from exc
+        check_field_counts(path)
         frame.attrs["source"] = str(path)
         return frame
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from ..errors import UserInputError
+
+logger = logging.getLogger(__name__)
 
 # One vocabulary for every sequence set: validated sequences (ingestion) carry raw
 # values in ``x`` and ``categorical_values``; model inputs carry scaled ``x`` and
@@ -58,9 +61,38 @@ def stratified_folds(
         yield select_rows(pooled, fit_idx), select_rows(pooled, held_idx)
 
 
-def stratified_holdout(data: dict, fraction: float, seed: int) -> tuple[dict, dict]:
+def stratified_holdout(
+    data: dict, fraction: float, seed: int
+) -> tuple[dict, dict | None]:
     """A stratified ``(fit, held_out)`` split of one model input (``fraction`` held
-    out): the early-stopping split inside a cross-validation fold."""
-    splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-    fit_idx, held_idx = next(splitter.split(data["y"], data["y"]))
-    return select_rows(data, fit_idx), select_rows(data, held_idx)
+    out): the early-stopping split inside a cross-validation fold.
+
+    Small data with many classes: where ``fraction`` of the rows is fewer than the
+    classes, one sequence of every class is held out instead; a class with a single
+    sequence stays in the fit part (the held-out rows lack it); where no class has
+    two, nothing is held out (``None``: no early stopping, every epoch is trained).
+    """
+    y = np.asarray(data["y"])
+    counts = np.bincount(y)
+    classes = np.flatnonzero(counts)
+    n_held = int(np.ceil(fraction * len(y)))  # scikit-learn's rounding
+    if counts[classes].min() >= 2 and len(classes) <= n_held <= len(y) - len(classes):
+        rows = np.arange(len(y))  # the usual case: scikit-learn's split as it is
+    else:
+        splittable = classes[counts[classes] >= 2]
+        if not len(splittable):
+            logger.warning(
+                "No class has two sequences among %d: nothing held out for early "
+                "stopping, every epoch is trained.",
+                len(y),
+            )
+            return data, None
+        rows = np.flatnonzero(np.isin(y, splittable))
+        n_held = min(max(n_held, len(splittable)), len(rows) - len(splittable))
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=seed)
+    fit_idx, held_idx = next(splitter.split(rows, y[rows]))
+    held = rows[held_idx]
+    fit = np.setdiff1d(np.arange(len(y)), held)
+    if len(rows) == len(y):
+        fit = rows[fit_idx]  # scikit-learn's order: results as before
+    return select_rows(data, fit), select_rows(data, held)

@@ -200,8 +200,13 @@ def _fit_classifier(features, y, seed: int, log_prefix: str):
             "on the training rows",
             log_prefix,
         )
-        frozen = FrozenEstimator(ridge.fit(features, y))  # every fold: the same ridge
-        calibrated = CalibratedClassifierCV(frozen, method="temperature")
+        frozen = FrozenEstimator(ridge.fit(features, y))
+        # one "fold" holding every row: the frozen ridge scores the training rows
+        # (scikit-learn's k-fold would need k sequences of some class)
+        every_row = np.arange(len(y))
+        calibrated = CalibratedClassifierCV(
+            frozen, method="temperature", cv=[(every_row, every_row)]
+        )
     with warnings.catch_warnings():  # folds short of the rare class: expected here
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         return calibrated.fit(features, y)

@@ -44,10 +44,21 @@ def split_train_validation(
     labels = sequences["y"]
     check_classes_present(sequences, 2, "a stratified train / validation split")
     index = np.arange(len(labels))
+    n_classes = len(np.unique(labels))
+    test_size: float | int = fraction
+    if np.ceil(fraction * len(labels)) < n_classes:  # small data, many classes
+        test_size = n_classes
+        logger.info(
+            "Split: features.validation_fraction %.2g of %d sequences is fewer than "
+            "the %d classes: one sequence of each is held out.",
+            fraction,
+            len(labels),
+            n_classes,
+        )
     try:
         train_idx, val_idx = train_test_split(
             index,
-            test_size=fraction,
+            test_size=test_size,
             random_state=params["split_seed"],
             stratify=labels,
         )
