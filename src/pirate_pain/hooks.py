@@ -86,7 +86,9 @@ def sequences_needed(pipeline, params: dict[str, Any]) -> list[tuple[int, str]]:
             folds = params["train"]["cross_validation"]["folds"]
             needs.append((int(folds), "train.cross_validation.folds"))
         elif short == "run_study_node" and params["tune"].get("objective_folds", 0):
-            needs.append((int(params["tune"]["objective_folds"]), "tune.objective_folds"))
+            needs.append(
+                (int(params["tune"]["objective_folds"]), "tune.objective_folds")
+            )
     return needs
 
 

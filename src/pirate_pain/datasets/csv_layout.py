@@ -67,9 +67,7 @@ def check_field_counts(path: Path) -> None:
         for number, row in enumerate(rows, start=2):
             if len(row) <= width or (len(row) == width + 1 and row[-1] == ""):
                 continue
-            comma = any(
-                _NUMBER.match(a) and b.isdigit() for a, b in zip(row, row[1:])
-            )
+            comma = any(_NUMBER.match(a) and b.isdigit() for a, b in zip(row, row[1:]))
             hint = (
                 ": it looks like a decimal comma; write decimals with a point (0.5) "
                 "or quote the values"
