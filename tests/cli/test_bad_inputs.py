@@ -3,6 +3,7 @@ output under data/ changed (byte for byte)."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 
@@ -89,7 +90,68 @@ CASES = {
         "train",
         "Class 'high_pain' has no labelled training sequence",
     ),
+    # files that are not comma-separated UTF-8 text: the message says how to save
+    "semicolon-separated": (
+        "pirate_pain_train.csv",
+        lambda f: f.to_csv(index=False, sep=";"),
+        "ingestion",
+        "is separated by semicolons, not commas",
+    ),
+    "Excel's sep= line": (
+        "pirate_pain_train.csv",
+        lambda f: "sep=,\n" + f.to_csv(index=False),
+        "ingestion",
+        "starts with Excel's 'sep=,' line: delete that first line",
+    ),
+    "gzip-compressed": (
+        "pirate_pain_train.csv",
+        lambda f: gzip.compress(f.to_csv(index=False).encode()),
+        "ingestion",
+        "is gzip-compressed: decompress it",
+    ),
+    "UTF-16": (
+        "pirate_pain_test.csv",
+        lambda f: f.to_csv(index=False).encode("utf-16"),
+        "inference",
+        "is encoded as UTF-16: save it as comma-separated UTF-8",
+    ),
+    "fractional time step": (
+        "pirate_pain_train.csv",
+        lambda f: f.assign(time=f["time"].where(f.index != 5, 5.5)),
+        "ingestion",
+        "has the fractional step 5.5 in sample 000 (row 7)",
+    ),
+    "label ids without zero padding": (
+        "pirate_pain_train_labels.csv",
+        lambda f: f.assign(
+            sample_index=f["sample_index"].str.lstrip("0").replace("", "0")
+        ),
+        "ingestion",
+        "without the leading zeros of the sequence file ('0' for '000')",
+    ),
+    "unquoted decimal comma": (
+        "pirate_pain_train.csv",
+        lambda f: _decimal_comma_in_row(f.to_csv(index=False), 3),
+        "ingestion",
+        "row 3 has 41 fields but the header has 40: it looks like a decimal comma",
+    ),
 }
+
+
+def _decimal_comma_in_row(text: str, row: int) -> str:
+    """The first decimal point of line ``row`` written as an unquoted comma."""
+    lines = text.split("\n")
+    lines[row - 1] = lines[row - 1].replace(".", ",", 1)
+    return "\n".join(lines)
+
+
+def _write(path, content) -> None:
+    if isinstance(content, pd.DataFrame):
+        content.to_csv(path, index=False)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
 
 
 @pytest.mark.slow
@@ -99,7 +161,7 @@ def test_bad_file_is_one_sentence_and_changes_nothing(trained, case):
     raw = trained / "data/01_raw/synthetic" / file_name
     original = pd.read_csv(trained / f"{file_name}.orig", dtype={"sample_index": str})
     before = _snapshot(trained)
-    mutate(original).to_csv(raw, index=False)
+    _write(raw, mutate(original))
     try:
         result = kedro_cli(trained, "run", f"--pipeline={pipeline}", TINY)
     finally:

@@ -87,8 +87,14 @@ def _check_numeric(frame: pd.DataFrame, columns: list[str], src: str, id_col: st
 def _check_time(frame: pd.DataFrame, params: dict[str, Any], src: str) -> pd.DataFrame:
     id_col, time_col = params["id_column"], params["time_column"]
     times = frame[time_col].to_numpy()
-    if np.any(times != np.round(times)):
-        raise UserInputError(f"{src} column '{time_col}' must hold whole time steps.")
+    fractional = times != np.round(times)
+    if fractional.any():
+        row = int(np.flatnonzero(fractional)[0])
+        raise UserInputError(
+            f"{src} column '{time_col}' has the fractional step {times[row]:g} in "
+            f"sample {frame.at[row, id_col]} (row {row + 2}): number the time steps "
+            "0, 1, 2, ... as whole numbers."
+        )
     frame[time_col] = times.astype(np.int64)
     duplicated = frame.duplicated([id_col, time_col])
     if duplicated.any():
@@ -257,6 +263,7 @@ def attach_labels(
         )
     ids = list(sequences["sample_ids"])
     stray = sorted(set(labels[id_col]) - set(ids))
+    _check_zero_padding(stray, ids, src)
     if stray:
         raise UserInputError(
             f"{src} labels sample(s) {_first(stray)} that are not in the sequence file: "
@@ -274,6 +281,28 @@ def attach_labels(
     counts = np.bincount(result["y"], minlength=len(classes))
     logger.info("Labels: %s", dict(zip(classes, counts.tolist())))
     return result
+
+
+def _check_zero_padding(stray: list[str], ids: list[str], src: str) -> None:
+    """Label ids that match sequence ids once leading zeros are dropped (``0`` for
+    ``000``): a spreadsheet read the ids as numbers."""
+
+    def unpadded(sample: str) -> str:
+        return sample.lstrip("0") or "0"
+
+    padded = {unpadded(i): i for i in ids}
+    matched = [
+        s
+        for s in stray
+        if unpadded(s) in padded and len(s) < len(padded[unpadded(s)])
+    ]
+    if stray and len(matched) == len(stray):
+        raise UserInputError(
+            f"{src} writes sample ids without the leading zeros of the sequence file "
+            f"('{matched[0]}' for '{padded[unpadded(matched[0])]}'): write the ids "
+            "exactly as in the sequence file (a spreadsheet drops leading zeros "
+            "unless the column is formatted as text)."
+        )
 
 
 def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
