@@ -107,6 +107,18 @@ def run_pipeline(
         return session.run(pipeline_names=[pipeline], **run_kwargs)
 
 
+TEXT_COLUMNS = yaml.safe_load((REPO / "conf/base/catalog.yml").read_text())[
+    "_text_columns"
+]["dtype"]
+
+
+def read_output(path, dtype: dict | None = None, **kwargs):
+    """A CSV output read as the catalog reads it: ids, labels and names as text."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype={**TEXT_COLUMNS, **(dtype or {})}, **kwargs)
+
+
 def kedro_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run the ``kedro`` command line in ``root`` as a user would."""
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}

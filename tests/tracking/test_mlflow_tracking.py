@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, kedro_cli, make_project
+from tests.conftest import REPO, kedro_cli, make_project, read_output
 from tests.viz.test_kedro_viz import CHROMIUM, _free_port, browse
 
 TINY = "train.model.hidden_size=8,train.model.num_layers=1,train.progress_bar=false"
@@ -105,9 +105,8 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
 
     mlflow.set_tracking_uri(f"sqlite:///{root}/data/09_tracking/mlflow.db")
     assert kedro_cli(root, "run", "--pipeline=inference").returncode == 0
-    submission = pd.read_csv(
+    submission = read_output(
         _latest(root, "data/07_model_output/test_probabilities.csv"),
-        dtype={"sample_index": str},
     )
     (run,) = [r for r in tracked if r.data.tags["model_id"] == submission.model_id[0]]
     uri = run.data.tags["model_uri"]

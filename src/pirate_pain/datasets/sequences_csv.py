@@ -55,7 +55,7 @@ class SequenceCSVDataset(LocalFileDataset):
                 f"{path} is a folder, not a CSV file: point the catalog (globals.yml "
                 "raw_dir) at the folder that holds the files."
             )
-        check_text_layout(path)
+        check_field_counts(path, check_text_layout(path))
         try:
             # index_col=False: a delimiter at the end of every row is not an index;
             # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of a name
@@ -71,9 +71,9 @@ class SequenceCSVDataset(LocalFileDataset):
             ) from exc
         except pd.errors.ParserError as exc:
             raise UserInputError(
-                f"File {path} is not a readable CSV file ({exc}): fix or replace it."
+                f"File {path} is not a readable CSV file ({' '.join(str(exc).split())}): "
+                "fix or replace it."
             ) from exc
-        check_field_counts(path)
         frame.attrs["source"] = str(path)
         return frame
 

@@ -8,7 +8,7 @@ import yaml
 
 from pirate_pain.errors import UserInputError
 from pirate_pain.public_data import ensure_public_dataset, ts_files, ts_to_long_format
-from tests.conftest import TINY_TRAIN, run_pipeline
+from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 
 def test_japanese_vowels_is_ragged_and_keeps_the_official_split(tmp_path):
@@ -40,7 +40,7 @@ def test_benchmark_pipeline_table(project):
         yaml.safe_dump({"benchmark": benchmark, "candidates": {"gru": {}}}, handle)
     run_pipeline(project, "benchmark", {"train": TINY_TRAIN})
     folder = project / "data/08_reporting/benchmark_table.csv"
-    table = pd.read_csv(sorted(folder.glob("*/*"))[-1])
+    table = read_output(sorted(folder.glob("*/*"))[-1])
     assert list(table.columns) == [
         "model",
         "seed",

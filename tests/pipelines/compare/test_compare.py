@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from pirate_pain.modeling.comparison import corrected_interval, paired_difference
-from tests.conftest import TINY_TRAIN, run_pipeline
+from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 
 def test_identical_scores_differ_by_exactly_zero():
@@ -50,13 +49,13 @@ def test_compare_pipeline_writes_table_plot_and_out_of_fold_predictions(project)
         yaml.safe_dump({"candidates": params.pop("candidates")}, handle)
     run_pipeline(project, "compare", params)
     reporting = project / "data/08_reporting"
-    table = pd.read_csv(sorted((reporting / "comparison_table.csv").glob("*/*"))[-1])
+    table = read_output(sorted((reporting / "comparison_table.csv").glob("*/*"))[-1])
     assert table["configuration"].tolist() == ["bigru", "bigru_copy", "bilstm"]
     copy = table.set_index("configuration").loc["bigru_copy"]
     assert copy["diff_vs_reference"] == 0.0 and copy["p_value"] == 1.0
     assert (table["fits"] == 4).all()
     assert (table["ci95_low"] <= table["macro_f1_mean"]).all()
-    oof = pd.read_csv(
+    oof = read_output(
         sorted((project / "data/07_model_output/oof_predictions.csv").glob("*/*"))[-1],
         dtype={"sample_index": str},
     )

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pirate_pain.modeling.selection import greedy_selection
-from tests.conftest import TINY_TRAIN, run_pipeline
+from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 
 def _probs(predicted: np.ndarray, confidence: float = 0.8) -> np.ndarray:
@@ -74,7 +74,7 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
             -1
         ].read_text()
     )
-    oof = pd.read_csv(
+    oof = read_output(
         sorted((project / "data/07_model_output/oof_predictions.csv").glob("*/*"))[-1]
     )
     assert set(oof["configuration"]) == {"bigru", "minirocket"}  # the select block
@@ -87,7 +87,7 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     assert [m["format"] for m in model["members"]] == [
         formats[n] for n in selection["weights"]
     ]
-    table = pd.read_csv(
+    table = read_output(
         sorted((project / "data/08_reporting/selection_table.csv").glob("*/*"))[-1]
     )
     assert table["model"].tolist()[0] == "selected ensemble"
@@ -98,7 +98,7 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     report = sorted((project / "data/08_reporting/run_report.html").glob("*/*"))[-1]
     assert "Ensemble chosen by cross-validation" in report.read_text()
     run_pipeline(project, "inference_selected", params)
-    submission = pd.read_csv(
+    submission = read_output(
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]
     )
     assert len(submission) == 24

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pirate_pain.errors import find_user_error
-from tests.conftest import TINY_TRAIN, kedro_cli, run_pipeline
+from tests.conftest import TINY_TRAIN, kedro_cli, read_output, run_pipeline
 from tests.tracking.assertions import assert_members_tracked
 
 TINY_ENSEMBLE = {
@@ -45,7 +45,7 @@ def ensemble_project(project):
 
 def _latest_csv(folder) -> pd.DataFrame:
     newest = sorted(folder.glob("*/" + folder.name))[-1]
-    return pd.read_csv(newest, dtype={"sample_index": str})
+    return read_output(newest)
 
 
 @pytest.mark.slow

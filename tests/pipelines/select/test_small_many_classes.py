@@ -12,7 +12,7 @@ import yaml
 
 from pirate_pain.errors import UserInputError
 from pirate_pain.modeling.data import stratified_holdout
-from tests.conftest import TINY_TRAIN, run_pipeline
+from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 CLASSES = [f"c{k}" for k in range(10)]
 
@@ -107,12 +107,12 @@ def test_select_on_ten_classes_of_five_ragged_sequences_completes(project):
         ].read_text()
     )
     assert set(selection["weights"]) <= {"bigru", "minirocket"}
-    table = pd.read_csv(
+    table = read_output(
         sorted((project / "data/08_reporting/selection_table.csv").glob("*/*"))[-1]
     )
     assert table["model"].tolist()[0] == "selected ensemble"
     run_pipeline(project, "inference_selected", params, env="many")
-    submission = pd.read_csv(
+    submission = read_output(
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1],
         dtype=str,
     )
@@ -125,7 +125,7 @@ def test_train_and_compare_on_ten_classes_of_five(project):
     run_pipeline(project, "train", {"train": TINY_TRAIN}, env="many")
     params = {"train": TINY_TRAIN, "compare": {"candidates": ["bigru"], "folds": 2}}
     run_pipeline(project, "compare", params, env="many")
-    table = pd.read_csv(
+    table = read_output(
         sorted((project / "data/08_reporting/comparison_table.csv").glob("*/*"))[-1]
     )
     assert list(table["configuration"]) == ["bigru"]

@@ -6,12 +6,18 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from pirate_pain.datasets import TorchModelDataset
 from pirate_pain.errors import find_user_error
-from tests.conftest import TINY_TRAIN, kedro_cli, make_project, nodes_ran, run_pipeline
+from tests.conftest import (
+    TINY_TRAIN,
+    kedro_cli,
+    make_project,
+    nodes_ran,
+    read_output,
+    run_pipeline,
+)
 
 
 def _latest(path: Path) -> Path:
@@ -152,6 +158,6 @@ def test_a_rocket_backbone_trains_reports_and_predicts(project):
     assert "Learning curves" in _latest(reporting / "run_report.html").read_text()
     run_pipeline(project, "inference", params)
     output = project / "data" / "07_model_output"
-    probabilities = pd.read_csv(_latest(output / "test_probabilities.csv"))
+    probabilities = read_output(_latest(output / "test_probabilities.csv"))
     assert set(probabilities["model_id"]) == {artifact["model_id"]}
     assert np.allclose(probabilities.filter(like="p_").sum(1), 1.0, atol=1e-5)

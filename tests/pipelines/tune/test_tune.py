@@ -13,14 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import optuna
-import pandas as pd
 import pytest
 import yaml
 
 from pirate_pain.errors import UserInputError, find_user_error
 from pirate_pain.modeling.config import TrainConfig, checked
 from pirate_pain.parameters import TuneParams, check_search_space
-from tests.conftest import TINY_TRAIN, kedro_cli, make_project, run_pipeline
+from tests.conftest import (
+    TINY_TRAIN,
+    kedro_cli,
+    make_project,
+    read_output,
+    run_pipeline,
+)
 from tests.tracking.assertions import assert_trials_tracked
 
 TINY_SPACE = {
@@ -94,7 +99,7 @@ def test_sqlite_study_end_to_end_and_best_params_feed_train(project):
     }
     run_pipeline(project, "ensemble", {**_tune_params(), "ensemble": ensemble})
     table = sorted((project / "data/08_reporting/ensemble_comparison.csv").glob("*/*"))
-    models = set(pd.read_csv(table[-1])["model"])
+    models = set(read_output(table[-1])["model"])
     assert {"bigru_seed1", "trial_1", "trial_2", "ensemble (soft vote)"} <= models
 
 

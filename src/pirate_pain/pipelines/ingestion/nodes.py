@@ -292,9 +292,7 @@ def _check_zero_padding(stray: list[str], ids: list[str], src: str) -> None:
 
     padded = {unpadded(i): i for i in ids}
     matched = [
-        s
-        for s in stray
-        if unpadded(s) in padded and len(s) < len(padded[unpadded(s)])
+        s for s in stray if unpadded(s) in padded and len(s) < len(padded[unpadded(s)])
     ]
     if stray and len(matched) == len(stray):
         raise UserInputError(
