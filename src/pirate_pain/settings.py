@@ -6,8 +6,10 @@ import warnings
 # No usage telemetry leaves this machine (Kedro ships its own disabled).
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
-# serving.py's model takes any long frame: no signature to infer from type hints
-warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method")
+# MLflow warns "Add type hints to the `predict` method" when kedro-mlflow's own
+# PythonModel is defined (imported with the hook), under a filter of its own that
+# overrides ours: the warning is caught at that import and dropped, others re-issued.
+_HINT_WARNING = "Add type hints to the `predict` method"
 
 from pirate_pain.configuration import ProjectConfigLoader, tracking_store  # noqa: E402
 from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
@@ -21,7 +23,14 @@ os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 TRACKING = os.environ.get("PIRATE_PAIN_TRACKING", "on").lower() not in ("off", "0")
 HOOKS = (ConfigurationHook(), FingerprintHook())
 if TRACKING:  # MLflow is imported only when it is used
-    from pirate_pain.tracking_hook import TrackingHook
+    with warnings.catch_warnings(record=True) as _caught:
+        warnings.simplefilter("default")
+        from pirate_pain.tracking_hook import TrackingHook
+    for _warning in _caught:
+        if _HINT_WARNING not in str(_warning.message):
+            warnings.warn_explicit(
+                _warning.message, _warning.category, _warning.filename, _warning.lineno
+            )
 
     HOOKS = (*HOOKS, TrackingHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # run above, not twice
