@@ -12,6 +12,7 @@ from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
 from . import fingerprints, masking
+from .datasets._local import remove_stale_writes
 from .errors import UserInputError
 from .parameters import (
     check_data_source,
@@ -47,6 +48,10 @@ class ConfigurationHook:
         self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir
+        data = Path(context.project_path) / "data"
+        if data.is_dir():  # what a killed run left half-written goes first
+            for path in remove_stale_writes(data):
+                logger.info("Removed %s, left by a run that was killed.", path)
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:

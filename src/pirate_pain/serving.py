@@ -14,6 +14,8 @@ import json
 import mlflow
 import pandas as pd
 import torch
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.pyfunc import PythonModel
 
 
@@ -31,15 +33,19 @@ class PainLevelModel(PythonModel):
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         """``sample_index, label, p_<class>...`` per sequence, in input order."""
+        from pirate_pain.errors import UserInputError
         from pirate_pain.pipelines.inference.nodes import predict_test_file
 
         frame = pd.DataFrame(model_input).copy()
         id_column = self._ingestion["id_column"]
         if id_column in frame:  # ids are names: '007' must stay '007'
             frame[id_column] = frame[id_column].astype(str)
-        _, probabilities = predict_test_file(
-            self._predictor, frame, self._ingestion, self._inference
-        )
+        try:
+            _, probabilities = predict_test_file(
+                self._predictor, frame, self._ingestion, self._inference
+            )
+        except UserInputError as exc:  # the server answers 400 with this sentence
+            raise MlflowException(str(exc), error_code=INVALID_PARAMETER_VALUE) from exc
         return probabilities.drop(columns="model_id")
 
 

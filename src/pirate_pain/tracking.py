@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from .dead_runs import OWNER_TAG, current_owner
+
 logger = logging.getLogger(__name__)
 
 RUN_ENV = "PIRATE_PAIN_MLFLOW_RUN_ID"  # the kedro run's MLflow run, for workers
@@ -128,9 +130,8 @@ def nested_run(
         try:
             client = Run(parent).client
             experiment = client.get_run(parent).info.experiment_id
-            created = client.create_run(
-                experiment, run_name=name, tags={"mlflow.parentRunId": parent}
-            )
+            tags = {"mlflow.parentRunId": parent, OWNER_TAG: current_owner()}
+            created = client.create_run(experiment, run_name=name, tags=tags)
             run = Run(created.info.run_id)
             if params:
                 run.params(params)

@@ -28,6 +28,7 @@ from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks import MlflowHook
 
 from . import tracking
+from .dead_runs import OWNER_TAG, current_owner, mark_dead_runs_killed
 
 ARTIFACTS = {
     "confusion_matrix_plot": "plots",
@@ -174,12 +175,16 @@ class TrackingHook(MlflowHook):
         os.environ[tracking.URI_ENV] = mlflow.get_tracking_uri()
         names = run_params.get("pipeline_names") or ["__default__"]
         env = run_params.get("env") or "local"
-        tags = {"mlflow.runName": f"{'+'.join(names)} {env} {run.run_id[:8]}"}
+        tags = {
+            "mlflow.runName": f"{'+'.join(names)} {env} {run.run_id[:8]}",
+            OWNER_TAG: current_owner(),  # a run whose process died: KILLED later
+        }
         tags |= {k: v for k, v in self._data_source().items() if v is not None}
         commit = _git_commit(self._project)
         if commit:
             tags["mlflow.source.git.commit"] = commit
         run.tags(tags)
+        mark_dead_runs_killed(run.client)
         run.params(
             {
                 name.removeprefix("params:"): catalog.load(name)

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -151,6 +152,20 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.loads(response.read())["predictions"]
+        # a frame without a training column: 400 with the project's own sentence
+        missing = raw.drop(columns="joint_00").head(320)
+        body = json.dumps({"dataframe_split": missing.to_dict(orient="split")})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=60)
+        assert refused.value.code == 400
+        message = json.loads(refused.value.read())["message"]
+        assert "missing column(s) joint_00" in message, message
+        assert "unexpected error" not in message
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -80,3 +81,24 @@ def write_csv_atomically(frame, path: Path) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TMP = re.compile(r"\.(\d+)\.tmp")  # the writer's process id, as written above
+
+
+def remove_stale_writes(root: Path) -> list[Path]:
+    """Temporary files of writers that no longer exist (a killed run) under
+    ``root``, and the version folders they leave empty; the removed paths."""
+    from ..dead_runs import pid_alive
+
+    removed = []
+    for tmp in root.rglob("*.tmp*"):
+        found = _TMP.search(tmp.name)
+        if not tmp.is_file() or found is None or pid_alive(int(found[1])):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+        if tmp.parent != root and not any(tmp.parent.iterdir()):
+            tmp.parent.rmdir()
+            removed.append(tmp.parent)
+    return removed
