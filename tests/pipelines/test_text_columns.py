@@ -17,7 +17,7 @@ def test_every_csv_output_round_trips_ids_and_names_as_text(project):
         catalog = session.load_context().catalog
         names = [
             n
-            for n in catalog.keys()
+            for n in catalog
             if type(catalog.get(n)).__name__ in ("CSVDataset", "OptionalCSVDataset")
             and not n.startswith("raw_")
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -62,8 +63,25 @@ class LocalFileDataset(AbstractVersionedDataset):
         return path
 
     def _write_atomically(self, write, suffix: str = "") -> None:
-        """Call ``write(tmp_path)`` and move the result into place in one rename."""
+        """Call ``write(tmp_path)`` and move the result into place in one rename.
+
+        A versioned save writes into a hidden staging folder that is renamed to
+        the version folder, so a killed run leaves no empty version folder.
+        """
         target = Path(self._get_save_path())
+        if self._version is not None:
+            folder = target.parent
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+            staging.mkdir()
+            try:
+                write(staging / f"{target.name}{suffix}")
+                if suffix:
+                    (staging / f"{target.name}{suffix}").rename(staging / target.name)
+                staging.rename(folder)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{suffix}")
         try:
@@ -92,11 +110,14 @@ def remove_stale_writes(root: Path) -> list[Path]:
     from ..dead_runs import pid_alive
 
     removed = []
-    for tmp in root.rglob("*.tmp*"):
+    for tmp in sorted(root.rglob("*.tmp*")):
         found = _TMP.search(tmp.name)
-        if not tmp.is_file() or found is None or pid_alive(int(found[1])):
+        if found is None or pid_alive(int(found[1])) or not tmp.exists():
             continue
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir():  # a version folder's staging folder
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
         removed.append(tmp)
         if tmp.parent != root and not any(tmp.parent.iterdir()):
             tmp.parent.rmdir()
