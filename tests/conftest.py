@@ -1,4 +1,8 @@
-"""Shared fixtures: tiny challenge-format data and a throw-away copy of the project."""
+"""Shared fixtures: tiny challenge-format data and a throw-away copy of the project.
+
+Imports nothing of Kedro or MLflow at module level: ``tests/gpu`` runs under this
+file on a GPU machine that has neither (``benchmarks/gpu_check.sh``).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
-from pirate_pain.synthetic import SyntheticSpec, _make_split
 
 pytest.register_assert_rewrite("tests.tracking.assertions")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")  # never any network
@@ -38,6 +40,8 @@ TINY_TRAIN = {
 @pytest.fixture
 def tiny_raw():
     """Long-format frame and labels of 24 sequences of 16 steps."""
+    from pirate_pain.synthetic import SyntheticSpec, _make_split
+
     spec = SyntheticSpec(n_train=24, n_test=0, n_steps=16, seed=7)
     frame, labels = _make_split(24, spec, np.random.default_rng(7))
     frame.attrs["source"] = "train.csv"
