@@ -12,13 +12,10 @@ import numpy as np
 import torch
 
 from ..errors import UserInputError
-from .artifacts import load_classifier
-from .decision import apply_decision, overlaps
+from .classifier import from_artifact
+from .decision import overlaps
 from .preprocessing import apply_feature_transform
 from .profile import DEFAULT_THRESHOLD, check_like_training
-from .rocket import FORMAT as ROCKET_FORMAT
-from .rocket import load_rocket
-from .training import make_batches, predict_proba
 
 ENSEMBLE_FORMAT = "pirate_pain.ensemble/1"
 VOTE_RULES = ("hard", "soft")
@@ -69,13 +66,8 @@ def model_probabilities(
     """(N, K) probabilities of one model artifact on an already prepared model input
     (on the CPU unless ``device`` says otherwise), its decision rule applied
     (``decision``: false gives the model's own probabilities)."""
-    if isinstance(artifact, dict) and artifact.get("format") == ROCKET_FORMAT:
-        return load_rocket(artifact).probabilities(model_input, decision=decision)
-    model, config = load_classifier(artifact)
-    probs = predict_proba(
-        model, make_batches(model_input, config.window), device=device
-    )
-    return apply_decision(probs, artifact.get("decision")) if decision else probs
+    classifier = from_artifact(artifact)
+    return classifier.probabilities(model_input, decision=decision, device=device)
 
 
 def scoring_probabilities(artifact: dict, model_input: dict) -> np.ndarray:

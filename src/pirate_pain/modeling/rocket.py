@@ -63,10 +63,10 @@ class RocketFit:
     decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
     _hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
 
-    def probabilities(self, data: dict, window=None, decision: bool = True):
+    def probabilities(self, data: dict, window=None, decision=True, device=None):
         """(N, K) probabilities on a model input (whole sequences: ``window`` does
-        not apply), the decision rule applied (``decision``: false, the member's
-        own)."""
+        not apply; on the CPU), the decision rule applied (``decision``: false, the
+        member's own)."""
         features = _features(self, channels_first(data["x"], self.steps))
         probs = self.class_probabilities(features)
         return apply_decision(probs, self.decision) if decision else probs
@@ -77,6 +77,15 @@ class RocketFit:
         probs = np.zeros((len(features), self.n_classes))
         probs[:, classifier.classes_] = classifier.predict_proba(features)
         return probs
+
+    def to_artifact(self, config: TrainConfig, preprocessing: dict[str, Any]):
+        """A member file of plain values, tensors and one skops blob."""
+        return rocket_artifact(self, config, preprocessing)
+
+    @classmethod
+    def from_artifact(cls, artifact: dict[str, Any]) -> RocketFit:
+        """The member of an artifact; types outside ``TRUSTED`` are refused."""
+        return load_rocket(artifact)
 
 
 def channels_first(x: np.ndarray, steps: int) -> np.ndarray:

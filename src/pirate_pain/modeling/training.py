@@ -1,13 +1,18 @@
-"""The one training function used by train, tune, ensemble and benchmark."""
+"""The one training function used by train, tune, ensemble and benchmark.
+
+``fit`` makes a classifier (``classifier.Classifier``) from a training configuration:
+a ROCKET-family member in one step (``rocket.fit_rocket``), or a PyTorch network by
+the loop below, in small pieces: the set-up, one epoch, one evaluation, the
+early-stopping rule and the schedule (``callbacks.py``), the history.
+"""
 
 from __future__ import annotations
 
-import copy
 import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -16,14 +21,18 @@ from tqdm.auto import tqdm
 
 from ..errors import UserInputError
 from .batches import Batches, augment, epoch_order, make_batches
+from .callbacks import EarlyStopping, make_scheduler, selection_score, step_per_epoch
+from .classifier import Classifier
 from .config import ROCKET_KINDS, TrainConfig, check_against_data
 from .data import concat_model_inputs
-from .decision import apply_decision, fitted_decision
+from .decision import fitted_decision
 from .losses import SequenceLoss, class_weights, weight_penalty
 from .model import ModelShape, SequenceClassifier
-from .rocket import RocketFit, fit_rocket
+from .network import FitResult, predict_proba
+from .rocket import fit_rocket
 from .runtime import autocast, compute_settings, describe_device, resolve_device
 
+__all__ = ["FitResult", "fit", "model_shape", "predict_proba", "selection_score"]
 logger = logging.getLogger(__name__)
 
 EpochCallback = Callable[[int, float], None]
@@ -31,22 +40,6 @@ EpochCallback = Callable[[int, float], None]
 
 class TrainingDivergedError(UserInputError):
     """The loss became NaN or infinite."""
-
-
-@dataclass
-class FitResult:
-    model: SequenceClassifier
-    shape: ModelShape
-    history: list[dict] = field(default_factory=list)
-    best_epoch: int = 0
-    best_val_macro_f1: float | None = None
-    decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
-
-    def probabilities(self, data: dict, window, decision: bool = True) -> np.ndarray:
-        """(N, K) probabilities on ``data``, the decision rule applied (``decision``:
-        false gives the model's own)."""
-        probs = predict_proba(self.model, make_batches(data, window))
-        return apply_decision(probs, self.decision) if decision else probs
 
 
 def model_shape(data: dict) -> ModelShape:
@@ -58,59 +51,12 @@ def model_shape(data: dict) -> ModelShape:
     )
 
 
-def predict_proba(
-    model: SequenceClassifier,
-    batches: Batches,
-    batch_size: int = 512,
-    device: torch.device | None = None,
-    precision: str = "fp32",
-) -> np.ndarray:
-    """Class probabilities (n_sequences, K); windows are averaged per sequence.
-
-    Runs where the model's parameters are (``device``: move the model there first).
-    """
-    device = device or next(model.parameters()).device
-    model.to(device).eval()
-    on_device = batches.to(device)
-    outputs = []
-    with torch.no_grad(), autocast(device, precision):
-        for start in range(0, len(on_device.y), batch_size):
-            index = torch.arange(
-                start, min(start + batch_size, len(on_device.y)), device=device
-            )
-            x, lengths, static, _ = on_device.take(index)
-            logits = model(x, lengths, static).float()
-            outputs.append(torch.softmax(logits, dim=1))
-    probs = torch.cat(outputs).cpu().numpy()
-    if (
-        len(probs) == batches.n_sequences
-        and (batches.parent == np.arange(len(probs))).all()
-    ):
-        return probs
-    summed = np.zeros((batches.n_sequences, probs.shape[1]))
-    np.add.at(summed, batches.parent, probs)
-    counts = np.bincount(batches.parent, minlength=batches.n_sequences)[:, None]
-    return summed / np.maximum(counts, 1)
-
-
-def selection_score(
-    config: TrainConfig, val_f1s: list[float], val_loss: float
-) -> float:
-    """What early stopping maximises: this epoch's validation macro F1, its loss
-    (negated), or macro F1 averaged over the last ``smoothing_window`` epochs."""
-    if config.early_stopping == "loss":
-        return -val_loss
-    if config.early_stopping == "smoothed_macro_f1":
-        return float(np.mean(val_f1s[-config.smoothing_window :]))
-    return val_f1s[-1]
-
-
 def attach_decision(
-    result: FitResult | RocketFit,
+    result: Classifier,
     held_out: dict | None,
     config: TrainConfig,
     log_prefix: str = "",
-) -> FitResult | RocketFit:
+) -> Classifier:
     """Fit the ``macro_f1`` rule on ``held_out`` (rows no gradient step saw: the
     early-stopping split) and store it in ``result``."""
     if held_out is None:
@@ -129,43 +75,13 @@ def attach_decision(
     return result
 
 
-def _scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
-    s = config.scheduler
-    lr = torch.optim.lr_scheduler
-    if s.name == "plateau":
-        return lr.ReduceLROnPlateau(
-            optimizer,
-            mode="max",
-            factor=s.plateau_factor,
-            patience=s.plateau_patience,
-            min_lr=s.min_lr,
-        )
-    if s.name == "onecycle":
-        return lr.OneCycleLR(
-            optimizer,
-            max_lr=config.optimizer.learning_rate,
-            total_steps=config.epochs * steps_per_epoch,
-        )
-    # per epoch: a linear warm-up, then cosine annealing or a constant rate
-    warmup = min(s.warmup_epochs, config.epochs - 1)  # short runs: a shorter ramp
-    rest = config.epochs - warmup
-    main = None
-    if s.name == "cosine":
-        main = lr.CosineAnnealingLR(optimizer, T_max=rest, eta_min=s.min_lr)
-    if not warmup:
-        return main
-    ramp = lr.LinearLR(optimizer, start_factor=1 / (warmup + 1), total_iters=warmup)
-    main = main or lr.ConstantLR(optimizer, factor=1.0, total_iters=0)
-    return lr.SequentialLR(optimizer, [ramp, main], milestones=[warmup])
-
-
 def fit(
     train: dict,
     validation: dict | None,
     config: TrainConfig,
     epoch_callback: EpochCallback | None = None,
     log_prefix: str = "",
-) -> FitResult | RocketFit:
+) -> Classifier:
     """Train a classifier with early stopping on validation macro F1 (a ROCKET
     member, ``model.backbone``, is fitted on ``train`` in one step).
 
@@ -196,9 +112,7 @@ def fit(
     if rocket:  # no epochs, no device
         logger.info("%sfitting %s", log_prefix, config.model.backbone)
         fitted = fit_rocket(train, config, log_prefix)
-        if config.decision_rule == "macro_f1":
-            attach_decision(fitted, validation, config, log_prefix)
-        return fitted
+        return _with_decision(fitted, validation, config, log_prefix)
     device = resolve_device(config.device)
     logger.info(
         "%straining on %s, %s",
@@ -207,158 +121,190 @@ def fit(
         config.precision,
     )
     with compute_settings(config.torch_threads, config.deterministic, device):
-        return _fit(
+        fitted = _fit(
             train, validation, config, shape, device, epoch_callback, log_prefix
         )
+        return _with_decision(fitted, validation, config, log_prefix)
 
 
-def _fit(
-    train,
-    validation,
-    config: TrainConfig,
-    shape: ModelShape,
-    device: torch.device,
-    epoch_callback,
-    log_prefix: str,
-) -> FitResult:
+def _with_decision(fitted, validation, config: TrainConfig, log_prefix: str):
+    if config.decision_rule == "macro_f1":
+        attach_decision(fitted, validation, config, log_prefix)
+    return fitted
+
+
+@dataclass
+class _Loop:
+    """What one network training run works with (built once by ``_prepare``)."""
+
+    config: TrainConfig
+    device: torch.device
+    model: SequenceClassifier
+    criterion: SequenceLoss
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    scheduler: object
+    batch_size: int
+    host: Batches  # training batches on the CPU (epoch order is drawn there)
+    train: Batches  # ... and on the device
+    validation: Batches | None
+    generator: torch.Generator  # epoch order, on the CPU
+    noise: torch.Generator  # augmentation, on the data's device
+
+
+def _prepare(train, validation, config, shape, device, log_prefix) -> _Loop:
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)  # epoch order, on the CPU
-    noise = generator  # augmentation draws on the data's device
+    generator = torch.Generator().manual_seed(config.seed)
+    noise = generator
     if device.type != "cpu":
         noise = torch.Generator(device).manual_seed(config.seed)
-
-    host_batches = make_batches(train, config.window)
-    train_batches = host_batches.to(device)  # moved once; batches indexed there
-    val_batches = (
-        make_batches(validation, config.window).to(device) if validation else None
-    )
+    host = make_batches(train, config.window)
+    on_device = host.to(device)  # moved once; batches indexed there
+    held = make_batches(validation, config.window).to(device) if validation else None
     model = SequenceClassifier(config.model, shape).to(device)
     weights = class_weights(train["y"], shape.n_classes, config.loss)
-    criterion = SequenceLoss(weights, config.loss).to(device)
-    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     optimizer = torch.optim.AdamW(
         model.parameters(),
         lr=config.optimizer.learning_rate,
         weight_decay=config.optimizer.weight_decay,
     )
-    batch_size = min(config.batch_size, -(-len(train_batches.y) // config.min_batches))
+    n = len(on_device.y)
+    batch_size = min(config.batch_size, -(-n // config.min_batches))
     if batch_size < config.batch_size:
         logger.info("%sbatch size %d (train.min_batches)", log_prefix, batch_size)
-    steps_per_epoch = -(-len(train_batches.y) // batch_size)
+    steps_per_epoch = -(-n // batch_size)
     if config.sampling.method == "replicate":
-        counts = np.bincount(train_batches.y.numpy(), minlength=shape.n_classes)
+        counts = np.bincount(host.y.numpy(), minlength=shape.n_classes)
         steps_per_epoch = -(-int(counts.max()) * shape.n_classes // batch_size)
-    scheduler = _scheduler(optimizer, config, steps_per_epoch)
-
-    result = FitResult(model=model, shape=shape)
-    best_state, best_score, best_loss, since_best = None, -np.inf, np.inf, 0
-    best_f1, val_f1s = -1.0, []
-    show_bar = config.progress_bar and sys.stderr.isatty()
-    epochs = tqdm(
-        range(1, config.epochs + 1),
-        desc=log_prefix or "train",
-        disable=not show_bar,
-        leave=False,
+    return _Loop(
+        config=config,
+        device=device,
+        model=model,
+        criterion=SequenceLoss(weights, config.loss).to(device),
+        optimizer=optimizer,
+        scaler=torch.amp.GradScaler(device.type, enabled=config.precision == "fp16"),
+        scheduler=make_scheduler(optimizer, config, steps_per_epoch),
+        batch_size=batch_size,
+        host=host,
+        train=on_device,
+        validation=held,
+        generator=generator,
+        noise=noise,
     )
-    for epoch in epochs:
+
+
+def _train_step(loop: _Loop, index: torch.Tensor, epoch: int, log_prefix: str):
+    """One optimizer step on the rows ``index``; returns (loss sum, rows)."""
+    config, model = loop.config, loop.model
+    x, lengths, static, y = loop.train.take(index)
+    x = augment(x, lengths, config.augmentation, loop.noise)
+    loop.optimizer.zero_grad(set_to_none=True)
+    with autocast(loop.device, config.precision):
+        logits = model(x, lengths, static)
+    loss = loop.criterion(logits.float(), y)
+    loss = loss + weight_penalty(model, config.optimizer.l1, config.optimizer.l2)
+    if not torch.isfinite(loss):
+        raise TrainingDivergedError(
+            f"{log_prefix}The training loss became {loss.item()} in epoch {epoch}: "
+            "lower train.optimizer.learning_rate or set train.gradient_clip."
+        )
+    loop.scaler.scale(loss).backward()
+    if config.gradient_clip > 0:
+        loop.scaler.unscale_(loop.optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
+    loop.scaler.step(loop.optimizer)
+    loop.scaler.update()
+    if config.scheduler.name == "onecycle":
+        loop.scheduler.step()
+    return loss.item() * len(y), len(y)
+
+
+def _train_epoch(loop: _Loop, epoch: int, log_prefix: str) -> float:
+    """One pass over the training rows in this epoch's order; the mean loss."""
+    loop.model.train()
+    n_classes = loop.model.shape.n_classes
+    order = epoch_order(
+        loop.host, loop.config.sampling.method, n_classes, loop.generator
+    ).to(loop.device)
+    total, seen = 0.0, 0
+    for start in range(0, len(order), loop.batch_size):
+        loss_sum, rows = _train_step(
+            loop, order[start : start + loop.batch_size], epoch, log_prefix
+        )
+        total, seen = total + loss_sum, seen + rows
+    return total / max(seen, 1)
+
+
+def _evaluate(loop: _Loop, validation: dict) -> tuple[float, float]:
+    """Validation macro F1 and log loss of the current weights."""
+    probs = predict_proba(
+        loop.model, loop.validation, device=loop.device, precision=loop.config.precision
+    )
+    n_classes = probs.shape[1]
+    val_f1 = f1_score(
+        validation["y"],
+        probs.argmax(1),
+        average="macro",
+        labels=range(n_classes),
+        zero_division=0,
+    )
+    true_p = probs[np.arange(len(probs)), validation["y"]]
+    return float(val_f1), float(-np.log(np.clip(true_p, 1e-7, 1.0)).mean())
+
+
+def _log_epoch(record: dict, epochs: int, log_prefix: str) -> None:
+    logger.info(
+        "%sepoch %d/%d loss %.4f val_macro_f1 %s (%.1f s)",
+        log_prefix,
+        record["epoch"],
+        epochs,
+        record["train_loss"],
+        f"{record['val_macro_f1']:.4f}" if "val_macro_f1" in record else "-",
+        record["seconds"],
+    )
+
+
+def _fit(train, validation, config, shape, device, epoch_callback, log_prefix):
+    loop = _prepare(train, validation, config, shape, device, log_prefix)
+    result = FitResult(model=loop.model, shape=shape, window=config.window)
+    stopping = EarlyStopping(config)
+    show_bar = config.progress_bar and sys.stderr.isatty()
+    epochs = range(1, config.epochs + 1)
+    for epoch in tqdm(
+        epochs, desc=log_prefix or "train", disable=not show_bar, leave=False
+    ):
         started = time.perf_counter()
-        model.train()
-        order = epoch_order(
-            host_batches, config.sampling.method, shape.n_classes, generator
-        ).to(device)
-        total, seen = 0.0, 0
-        for start in range(0, len(order), batch_size):
-            x, lengths, static, y = train_batches.take(
-                order[start : start + batch_size]
-            )
-            x = augment(x, lengths, config.augmentation, noise)
-            optimizer.zero_grad(set_to_none=True)
-            with autocast(device, config.precision):
-                logits = model(x, lengths, static)
-            loss = criterion(logits.float(), y)
-            loss = loss + weight_penalty(
-                model, config.optimizer.l1, config.optimizer.l2
-            )
-            if not torch.isfinite(loss):
-                raise TrainingDivergedError(
-                    f"{log_prefix}The training loss became {loss.item()} in epoch {epoch}: "
-                    "lower train.optimizer.learning_rate or set train.gradient_clip."
-                )
-            scaler.scale(loss).backward()
-            if config.gradient_clip > 0:
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
-            scaler.step(optimizer)
-            scaler.update()
-            if config.scheduler.name == "onecycle":
-                scheduler.step()
-            total += loss.item() * len(y)
-            seen += len(y)
         record = {
             "epoch": epoch,
-            "train_loss": total / max(seen, 1),
-            "learning_rate": optimizer.param_groups[0]["lr"],
+            "train_loss": _train_epoch(loop, epoch, log_prefix),
+            "learning_rate": loop.optimizer.param_groups[0]["lr"],
         }
-        if val_batches is not None:
-            probs = predict_proba(
-                model, val_batches, device=device, precision=config.precision
-            )
-            val_f1 = float(
-                f1_score(
-                    validation["y"],
-                    probs.argmax(1),
-                    average="macro",
-                    labels=range(shape.n_classes),
-                    zero_division=0,
-                )
-            )
-            true_p = probs[np.arange(len(probs)), validation["y"]]
-            val_loss = float(-np.log(np.clip(true_p, 1e-7, 1.0)).mean())
+        if loop.validation is not None:
+            val_f1, val_loss = _evaluate(loop, validation)
             record["val_macro_f1"], record["val_loss"] = val_f1, val_loss
-            val_f1s.append(val_f1)
-            score = selection_score(config, val_f1s, val_loss)
-            # equal scores (common on small validation sets): lower loss wins
-            if score > best_score + 1e-9 or (
-                score > best_score - 1e-9 and val_loss < best_loss
-            ):
-                best_score, best_loss, since_best = score, val_loss, 0
-                best_f1 = val_f1
-                best_state = copy.deepcopy(model.state_dict())
-                result.best_epoch = epoch
-            else:
-                since_best += 1
-        if config.scheduler.name == "plateau":
-            scheduler.step(record.get("val_macro_f1", -record["train_loss"]))
-        elif scheduler is not None and config.scheduler.name in ("cosine", "none"):
-            scheduler.step()
+            stopping.update(loop.model, epoch, val_f1, val_loss)
+        step_per_epoch(loop.scheduler, config, record)
         record["seconds"] = round(time.perf_counter() - started, 3)
         result.history.append(record)
-        logger.info(
-            "%sepoch %d/%d loss %.4f val_macro_f1 %s (%.1f s)",
-            log_prefix,
-            epoch,
-            config.epochs,
-            record["train_loss"],
-            f"{record['val_macro_f1']:.4f}" if "val_macro_f1" in record else "-",
-            record["seconds"],
-        )
+        _log_epoch(record, config.epochs, log_prefix)
         if epoch_callback is not None and "val_macro_f1" in record:
             epoch_callback(epoch, record["val_macro_f1"])
-        if val_batches is not None and since_best >= config.patience:
+        if loop.validation is not None and stopping.should_stop():
             logger.info(
                 "%searly stop after epoch %d; best epoch %d (macro F1 %.4f)",
                 log_prefix,
                 epoch,
-                result.best_epoch,
-                best_f1,
+                stopping.best_epoch,
+                stopping.best_f1,
             )
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-        result.best_val_macro_f1 = best_f1
+    if stopping.best_state is not None:
+        loop.model.load_state_dict(stopping.best_state)
+        result.best_epoch, result.best_val_macro_f1 = (
+            stopping.best_epoch,
+            stopping.best_f1,
+        )
     else:
         result.best_epoch = len(result.history)
-    model.eval()
-    if config.decision_rule == "macro_f1":
-        attach_decision(result, validation, config, log_prefix)
+    loop.model.eval()
     return result

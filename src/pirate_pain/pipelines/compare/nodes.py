@@ -20,7 +20,8 @@ from ...evaluation import classification_metrics
 from ...modeling.comparison import corrected_interval, paired_difference
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
-from ...modeling.training import FitResult, attach_decision, fit
+from ...modeling.classifier import Classifier
+from ...modeling.training import attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_fit, nested_run
 
@@ -96,7 +97,7 @@ def cross_validate_candidates(
                 prefix = f"{name} repeat {repeat} fold {k}: "
                 fields = {"configuration": name, "repeat": repeat, "fold": k}
                 with nested_run(prefix.rstrip(": "), fields) as run:
-                    fitted: FitResult = _fitted(
+                    fitted: Classifier = _fitted(
                         cache, (repeat, k), inner, config, prefix
                     )
                     probs = fitted.probabilities(held, config.window)
