@@ -63,25 +63,7 @@ def benchmark_models(
         )
         for seed in params.seeds:
             config = base.with_overrides({"seed": seed}, f"candidates.{model_name}")
-            started = time.perf_counter()
-            fitted = fit(
-                train, validation, config, log_prefix=f"{model_name} seed {seed}: "
-            )
-            fit_s = time.perf_counter() - started
-            started = time.perf_counter()
-            probs = fitted.probabilities(test, config.window)
-            predict_s = time.perf_counter() - started
-            rows.append(
-                score_row(
-                    model_name,
-                    seed,
-                    test["y"],
-                    probs.argmax(1),
-                    names,
-                    fit_s,
-                    predict_s,
-                )
-            )
+            rows.append(_timed_row(model_name, seed, config, train, validation, test))
             logger.info(
                 "%s seed %s: test macro F1 %.4f", model_name, seed, rows[-1]["macro_f1"]
             )
@@ -96,3 +78,15 @@ def benchmark_models(
     means = table.groupby("model", sort=False).mean(numeric_only=True).reset_index()
     means["seed"] = "mean"
     return pd.concat([table, means], ignore_index=True).round(4)
+
+
+def _timed_row(name, seed, config, train, validation, test) -> dict:
+    """Fit one model with one seed, score it on ``test``, time both."""
+    started = time.perf_counter()
+    fitted = fit(train, validation, config, log_prefix=f"{name} seed {seed}: ")
+    fit_s = time.perf_counter() - started
+    started = time.perf_counter()
+    probs = fitted.probabilities(test, config.window)
+    predict_s = time.perf_counter() - started
+    names = [str(c) for c in test["class_names"]]
+    return score_row(name, seed, test["y"], probs.argmax(1), names, fit_s, predict_s)

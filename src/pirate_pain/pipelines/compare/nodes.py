@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ...evaluation import classification_metrics
+from ...modeling.classifier import Classifier
 from ...modeling.comparison import corrected_interval, paired_difference
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
-from ...modeling.classifier import Classifier
 from ...modeling.training import attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_fit, nested_run
@@ -87,59 +87,74 @@ def cross_validate_candidates(
         for name in compare.candidates
     }
     scores: dict[str, list[float]] = {name: [] for name in configs}
-    oof_rows, cache = [], {}
+    oof_rows = []
     for repeat in range(1, compare.repeats + 1):
         seed = compare.seed + repeat - 1
         folds = stratified_folds(train, validation, compare.folds, seed)
         for k, (fit_part, held) in enumerate(folds, start=1):
             inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
-            for name, config in configs.items():
-                prefix = f"{name} repeat {repeat} fold {k}: "
-                fields = {"configuration": name, "repeat": repeat, "fold": k}
-                with nested_run(prefix.rstrip(": "), fields) as run:
-                    fitted: Classifier = _fitted(
-                        cache, (repeat, k), inner, config, prefix
-                    )
-                    probs = fitted.probabilities(held, config.window)
-                    metrics = classification_metrics(held["y"], probs.argmax(1), names)
-                    log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
-                scores[name].append(metrics["macro_f1"])
-                oof_rows += _oof_rows(name, repeat, k, held, probs, names)
-            cache.clear()
+            fold_scores, rows = _score_fold(configs, inner, held, (repeat, k), names)
+            for name, score in fold_scores.items():
+                scores[name].append(score)
+            oof_rows += rows
     n = len(train["y"]) + len(validation["y"])
-    n_test = n // compare.folds
     reference = compare.reference or compare.candidates[0]
-    rows = []
-    for name, values in scores.items():
-        mean, std, low, high = corrected_interval(values, n - n_test, n_test)
-        diff, diff_low, diff_high, p_value = paired_difference(
-            values, scores[reference], n - n_test, n_test
-        )
-        row = {
-            "configuration": name,
-            "macro_f1_mean": mean,
-            "macro_f1_std": std,
-            "ci95_low": low,
-            "ci95_high": high,
-            "reference": reference,
-            "diff_vs_reference": diff,
-            "diff_ci95_low": diff_low,
-            "diff_ci95_high": diff_high,
-            "p_value": p_value,
-            "fits": len(values),
-        }
-        rows.append(row)
-        logger.info(
-            "%s: macro F1 %.4f [%.4f, %.4f]; vs %s %+.4f (p %.3g)",
-            name,
-            mean,
-            low,
-            high,
-            reference,
-            diff,
-            p_value,
-        )
+    rows = [
+        _summary_row(name, values, scores[reference], reference, n, compare.folds)
+        for name, values in scores.items()
+    ]
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+
+
+def _score_fold(configs, inner, held, key, names) -> tuple[dict, list[dict]]:
+    """Every candidate fitted on one fold's ``inner`` split and scored on ``held``:
+    macro F1 per candidate and the out-of-fold rows."""
+    repeat, k = key
+    scores, oof_rows, cache = {}, [], {}
+    for name, config in configs.items():
+        prefix = f"{name} repeat {repeat} fold {k}: "
+        fields = {"configuration": name, "repeat": repeat, "fold": k}
+        with nested_run(prefix.rstrip(": "), fields) as run:
+            fitted: Classifier = _fitted(cache, key, inner, config, prefix)
+            probs = fitted.probabilities(held, config.window)
+            metrics = classification_metrics(held["y"], probs.argmax(1), names)
+            log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
+        scores[name] = metrics["macro_f1"]
+        oof_rows += _oof_rows(name, repeat, k, held, probs, names)
+    return scores, oof_rows
+
+
+def _summary_row(name, values, reference_values, reference, n, folds) -> dict:
+    """Mean macro F1 with its corrected interval and the paired difference to the
+    reference (Nadeau-Bengio: training and test sizes of one fold)."""
+    n_test = n // folds
+    mean, std, low, high = corrected_interval(values, n - n_test, n_test)
+    diff, diff_low, diff_high, p_value = paired_difference(
+        values, reference_values, n - n_test, n_test
+    )
+    logger.info(
+        "%s: macro F1 %.4f [%.4f, %.4f]; vs %s %+.4f (p %.3g)",
+        name,
+        mean,
+        low,
+        high,
+        reference,
+        diff,
+        p_value,
+    )
+    return {
+        "configuration": name,
+        "macro_f1_mean": mean,
+        "macro_f1_std": std,
+        "ci95_low": low,
+        "ci95_high": high,
+        "reference": reference,
+        "diff_vs_reference": diff,
+        "diff_ci95_low": diff_low,
+        "diff_ci95_high": diff_high,
+        "p_value": p_value,
+        "fits": len(values),
+    }
 
 
 def add_test_column(

@@ -170,28 +170,8 @@ def combine_members(
         on validation and, with labels, test).
     """
     rule = ensemble_params.vote
-    artifacts: dict[str, dict] = {}
-    for name, model in zip(names, member_models):
-        if isinstance(model, dict) and "models" in model:  # a list of fold models
-            for k, fold in enumerate(model["models"]):
-                artifacts[f"{name}_{k + 1}"] = fold
-        else:
-            artifacts[name] = model
-    if len(artifacts) < 2:
-        raise UserInputError(
-            "The ensemble has fewer than two members: declare more in "
-            "parameters_ensemble.yml (ensemble.members)."
-        )
+    artifacts = _member_artifacts(names, member_models)
     ordered = list(artifacts)
-    in_sample = [
-        n for n in ordered if artifacts[n]["train_config"].get("fit_on_validation")
-    ]
-    if in_sample:
-        logger.warning(
-            "Members fitted on the validation split (train.fit_on_validation): %s; "
-            "their validation scores, and so the hard-vote tie order, are in-sample.",
-            ", ".join(in_sample),
-        )
     val_probs = _score(artifacts, validation)
     val_f1 = {
         n: classification_metrics(
@@ -210,14 +190,7 @@ def combine_members(
             baselines["minirocket (baseline)"] = predicted
         rows += _rows("test", _score(artifacts, test), test, rank, ordered, baselines)
     table = pd.DataFrame(rows)
-    for _, row in table.iterrows():
-        logger.info(
-            "%-28s %-10s macro F1 %.4f accuracy %.4f",
-            row["model"],
-            row["split"],
-            row["macro_f1"],
-            row["accuracy"],
-        )
+    _log_table(table)
     _track(artifacts, table)
     ensemble = {
         "format": ENSEMBLE_FORMAT,
@@ -227,3 +200,40 @@ def combine_members(
         "members": [artifacts[n] for n in ordered],
     }
     return ensemble, table.round(6)
+
+
+def _member_artifacts(names, member_models) -> dict[str, dict]:
+    """Member artifacts by name (fold models as ``<name>_<k>``); at least two."""
+    artifacts: dict[str, dict] = {}
+    for name, model in zip(names, member_models):
+        if isinstance(model, dict) and "models" in model:  # a list of fold models
+            for k, fold in enumerate(model["models"]):
+                artifacts[f"{name}_{k + 1}"] = fold
+        else:
+            artifacts[name] = model
+    if len(artifacts) < 2:
+        raise UserInputError(
+            "The ensemble has fewer than two members: declare more in "
+            "parameters_ensemble.yml (ensemble.members)."
+        )
+    in_sample = [
+        n for n in artifacts if artifacts[n]["train_config"].get("fit_on_validation")
+    ]
+    if in_sample:
+        logger.warning(
+            "Members fitted on the validation split (train.fit_on_validation): %s; "
+            "their validation scores, and so the hard-vote tie order, are in-sample.",
+            ", ".join(in_sample),
+        )
+    return artifacts
+
+
+def _log_table(table: pd.DataFrame) -> None:
+    for _, row in table.iterrows():
+        logger.info(
+            "%-28s %-10s macro F1 %.4f accuracy %.4f",
+            row["model"],
+            row["split"],
+            row["macro_f1"],
+            row["accuracy"],
+        )

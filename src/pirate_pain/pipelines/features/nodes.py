@@ -150,23 +150,9 @@ def _fit_scalers(steps, names: list[str], kept: list[str], groups: list) -> list
     return fitted
 
 
-def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, dict]:
-    """Fit column selection, the categorical merge and group scalers on train only.
-
-    Args:
-        train: The training part of the labelled sequence set.
-        params: The ``features`` block.
-
-    Returns:
-        The transform (JSON-ready) and a report of what was dropped or merged and why.
-    """
-    names = [str(n) for n in train["feature_names"]]
-    steps = _valid_steps(train)
-    kept, dropped = _select_columns(steps, names, params)
-    scalers = _fit_scalers(steps, names, kept, params.get("scaling_groups"))
-
-    cat_names = [str(n) for n in train["categorical_names"]]
-    merge = params.get("merge_categorical") or {}
+def _static_features(train: dict, cat_names: list[str], merge: dict) -> list[dict]:
+    """The categorical inputs: the merged column (``n_limbs``) when enabled, then
+    every other categorical column with its training vocabulary."""
     merged = [c for c in merge.get("columns", []) if c in cat_names]
     if merge.get("enabled", False) and len(merged) != len(merge.get("columns", [])):
         missing = sorted(set(merge["columns"]) - set(cat_names))
@@ -189,7 +175,26 @@ def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, di
             continue
         vocab = sorted(set(train["categorical_values"][:, j].tolist()))
         static.append({"name": column, "column": column, "vocabulary": vocab})
+    return static
 
+
+def fit_feature_transform(train: dict, params: dict[str, Any]) -> tuple[dict, dict]:
+    """Fit column selection, the categorical merge and group scalers on train only.
+
+    Args:
+        train: The training part of the labelled sequence set.
+        params: The ``features`` block.
+
+    Returns:
+        The transform (JSON-ready) and a report of what was dropped or merged and why.
+    """
+    names = [str(n) for n in train["feature_names"]]
+    steps = _valid_steps(train)
+    kept, dropped = _select_columns(steps, names, params)
+    scalers = _fit_scalers(steps, names, kept, params.get("scaling_groups"))
+
+    cat_names = [str(n) for n in train["categorical_names"]]
+    static = _static_features(train, cat_names, params.get("merge_categorical") or {})
     transform = {
         "feature_names": names,
         # what training saw per input column: inference refuses data unlike it

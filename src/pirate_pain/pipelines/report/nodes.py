@@ -138,16 +138,7 @@ def build_report(
             f"<h2>Ensemble against its members</h2>{_table(ensemble_comparison)}"
         )
     if tuning_summary is not None:
-        best = pd.DataFrame(
-            list(tuning_summary["best_params"].items()),
-            columns=["parameter", "best value"],
-        ).astype(str)
-        parts.append(
-            f"<h2>Tuning</h2><p>Study <b>{html.escape(tuning_summary['study_name'])}</b>: "
-            f"best trial {tuning_summary['best_trial']} with macro F1 "
-            f"{tuning_summary['best_value']:.4f}; trial states "
-            f"{html.escape(str(tuning_summary['trial_states']))}.</p>{_table(best)}"
-        )
+        parts.append(_tuning_section(tuning_summary))
     if benchmark_table is not None:
         parts.append(f"<h2>Benchmark</h2>{_table(benchmark_table)}")
     if comparison_table is not None:
@@ -156,20 +147,34 @@ def build_report(
             f"{_table(comparison_table)}{_image(plot_comparison(comparison_table))}"
         )
     if ensemble_selection is not None:
-        weights = ", ".join(
-            f"{n} x {k}" for n, k in ensemble_selection["weights"].items()
-        )
-        parts.append(
-            "<h2>Ensemble chosen by cross-validation</h2>"
-            f"<p>Members (picks): {html.escape(weights)}; out-of-fold macro F1 "
-            f"{ensemble_selection['oof_macro_f1']:.4f} (best single "
-            f"{html.escape(ensemble_selection['best_single'])} "
-            f"{ensemble_selection['best_single_oof_macro_f1']:.4f}).</p>"
-            + (_table(selection_table) if selection_table is not None else "")
-        )
+        parts.append(_selection_section(ensemble_selection, selection_table))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Run report"
         f"</title><style>{STYLE}</style></head><body><h1>Run report</h1>"
         f"<p>Written {stamp}.</p>{''.join(parts)}</body></html>"
+    )
+
+
+def _tuning_section(summary: dict) -> str:
+    best = pd.DataFrame(
+        list(summary["best_params"].items()), columns=["parameter", "best value"]
+    ).astype(str)
+    return (
+        f"<h2>Tuning</h2><p>Study <b>{html.escape(summary['study_name'])}</b>: "
+        f"best trial {summary['best_trial']} with macro F1 "
+        f"{summary['best_value']:.4f}; trial states "
+        f"{html.escape(str(summary['trial_states']))}.</p>{_table(best)}"
+    )
+
+
+def _selection_section(selection: dict, table: pd.DataFrame | None) -> str:
+    weights = ", ".join(f"{n} x {k}" for n, k in selection["weights"].items())
+    return (
+        "<h2>Ensemble chosen by cross-validation</h2>"
+        f"<p>Members (picks): {html.escape(weights)}; out-of-fold macro F1 "
+        f"{selection['oof_macro_f1']:.4f} (best single "
+        f"{html.escape(selection['best_single'])} "
+        f"{selection['best_single_oof_macro_f1']:.4f}).</p>"
+        + (_table(table) if table is not None else "")
     )

@@ -102,49 +102,53 @@ def fit_selected_ensemble(
         "selection": selection,
     }
     rows = []
-    labelled = len(test["y"]) and (test["y"] >= 0).all()
-    if labelled:  # the one look at the test split
-        class_names = [str(c) for c in test["class_names"]]
-        started = time.perf_counter()
-        probs = {n: model_probabilities(fitted[n], test) for n in fitted}
-        predict_s = time.perf_counter() - started
-        labels, _ = vote(
-            [probs[n] for n in names],
-            "soft",
-            ensemble["member_rank"],
-            ensemble["member_weights"],
-        )
-        fit_s = sum(seconds[n] for n in names)
-        rows.append(
-            score_row(
-                "selected ensemble",
-                "-",
-                test["y"],
-                labels,
-                class_names,
-                fit_s,
-                predict_s,
-            )
-            | {"oof_macro_f1": selection["oof_macro_f1"]}
-        )
-        rows.append(
-            score_row(
-                f"best single ({best})",
-                "-",
-                test["y"],
-                probs[best].argmax(1),
-                class_names,
-                seconds[best],
-                predict_s / len(fitted),
-            )
-            | {"oof_macro_f1": selection["best_single_oof_macro_f1"]}
-        )
-        pooled = concat_model_inputs(train, validation)
-        for kind in ("minirocket", "multirocket_hydra"):  # fitted in the same run
-            rows.append(
-                minirocket_row(pooled, test, train_params.seed, class_names, kind)
-            )
+    if len(test["y"]) and (test["y"] >= 0).all():  # the one look at the test split
+        rows = _test_rows(ensemble, fitted, seconds, selection, train, validation, test)
+        rows += _baseline_rows(train, validation, test, train_params.seed)
         log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
     return ensemble, pd.DataFrame(rows).round(4)
+
+
+def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):
+    """Test rows of the selected ensemble and of the best single candidate."""
+    names, best = ensemble["member_names"], selection["best_single"]
+    class_names = [str(c) for c in test["class_names"]]
+    started = time.perf_counter()
+    probs = {n: model_probabilities(fitted[n], test) for n in fitted}
+    predict_s = time.perf_counter() - started
+    labels, _ = vote(
+        [probs[n] for n in names],
+        "soft",
+        ensemble["member_rank"],
+        ensemble["member_weights"],
+    )
+    fit_s = sum(seconds[n] for n in names)
+    selected = score_row(
+        "selected ensemble", "-", test["y"], labels, class_names, fit_s, predict_s
+    )
+    single = score_row(
+        f"best single ({best})",
+        "-",
+        test["y"],
+        probs[best].argmax(1),
+        class_names,
+        seconds[best],
+        predict_s / len(fitted),
+    )
+    return [
+        selected | {"oof_macro_f1": selection["oof_macro_f1"]},
+        single | {"oof_macro_f1": selection["best_single_oof_macro_f1"]},
+    ]
+
+
+def _baseline_rows(train, validation, test, seed: int) -> list[dict]:
+    """MiniRocket and MultiRocket-Hydra fitted in the same run, on train +
+    validation, scored on test."""
+    pooled = concat_model_inputs(train, validation)
+    class_names = [str(c) for c in test["class_names"]]
+    return [
+        minirocket_row(pooled, test, seed, class_names, kind)
+        for kind in ("minirocket", "multirocket_hydra")
+    ]

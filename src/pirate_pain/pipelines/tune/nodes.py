@@ -127,7 +127,13 @@ def run_study(
         len(study.trials),
     )
     tag_run({"study_name": study.study_name, "study_storage": masked(storage_url)})
-    objective = _objective(train, validation, base, params)
+    _optimize(study, _objective(train, validation, base, params), params, storage_url)
+    return _outputs(study, train_params, params, storage_url)
+
+
+def _optimize(study, objective, params: TuneParams, storage_url: str) -> None:
+    """This worker's trials; a lost storage connection is retried, one that stays
+    away (``tune.connection_retries`` losses with no trial in between) is an error."""
     n_trials, timeout = params.n_trials, params.timeout
     started, finished, lost = time.monotonic(), [], []
     retries = params.connection_retries
@@ -159,7 +165,6 @@ def run_study(
                 "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
             )
             time.sleep(5)
-    return _outputs(study, train_params, params, storage_url)
 
 
 def _outputs(
