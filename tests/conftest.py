@@ -116,10 +116,13 @@ TEXT_COLUMNS = yaml.safe_load((REPO / "conf/base/catalog.yml").read_text())[
 ]["dtype"]
 
 
-def read_output(path, dtype: dict | None = None, **kwargs):
-    """A CSV output read as the catalog reads it: ids, labels and names as text."""
+def read_output(path, dtype=None, **kwargs):
+    """A CSV output read as the catalog reads it: ids, labels and names as text
+    (``dtype``: more columns, or ``str`` for every column)."""
     import pandas as pd
 
+    if not isinstance(dtype, dict) and dtype is not None:
+        return pd.read_csv(path, dtype=dtype, **kwargs)
     return pd.read_csv(path, dtype={**TEXT_COLUMNS, **(dtype or {})}, **kwargs)
 
 

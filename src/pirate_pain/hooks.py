@@ -53,7 +53,8 @@ class ConfigurationHook:
             for path in remove_stale_writes(data):
                 logger.info("Removed %s, left by a run that was killed.", path)
 
-    @hook_impl
+    # first: a route the data cannot support stops before a tracking run starts
+    @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
         if not any(name.startswith("raw_") for name in pipeline.inputs()):
             return

@@ -150,3 +150,16 @@ def test_train_on_two_sequences_per_class_holds_one_of_each_out(project):
         ].read_text()
     )
     assert sum(c["support"] for c in metrics["per_class"].values()) == 10
+
+
+@pytest.mark.slow
+def test_a_refused_route_leaves_no_tracking_run_open(project):
+    """The class check runs before the tracking hook opens a run, so a later
+    session in this process tracks into its own store."""
+    import mlflow
+
+    _environment(project, per_class=2)
+    params = {"train": TINY_TRAIN, "select": {"candidates": ["bigru"], "folds": 5}}
+    with pytest.raises(UserInputError):
+        run_pipeline(project, "select", params, env="many")
+    assert mlflow.active_run() is None
