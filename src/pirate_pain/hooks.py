@@ -48,14 +48,14 @@ class ConfigurationHook:
         self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir
-        data = Path(context.project_path) / "data"
-        if data.is_dir():  # what a killed run left half-written goes first
-            for path in remove_stale_writes(data):
-                logger.info("Removed %s, left by a run that was killed.", path)
+        self._data = Path(context.project_path) / "data"
 
     # first: a route the data cannot support stops before a tracking run starts
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict, pipeline, catalog) -> None:
+        if self._data.is_dir():  # what a killed run left half-written goes first
+            for path in remove_stale_writes(self._data):
+                logger.info("Removed %s, left by a run that was killed.", path)
         if not any(name.startswith("raw_") for name in pipeline.inputs()):
             return
         source = self._source

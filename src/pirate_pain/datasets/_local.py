@@ -62,7 +62,7 @@ class LocalFileDataset(AbstractVersionedDataset):
             )
         return path
 
-    def _write_atomically(self, write, suffix: str = "") -> None:
+    def _write_atomically(self, write) -> None:
         """Call ``write(tmp_path)`` and move the result into place in one rename.
 
         A versioned save writes into a hidden staging folder that is renamed to
@@ -75,15 +75,13 @@ class LocalFileDataset(AbstractVersionedDataset):
             staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
             staging.mkdir()
             try:
-                write(staging / f"{target.name}{suffix}")
-                if suffix:
-                    (staging / f"{target.name}{suffix}").rename(staging / target.name)
+                write(staging / target.name)
                 staging.rename(folder)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp{suffix}")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             write(tmp)
             tmp.replace(target)

@@ -28,16 +28,16 @@ _NUMBER = re.compile(r"-?\d+$")
 
 def check_text_layout(path: Path) -> str:
     """Refuse compressed, UTF-16 or non-UTF-8 files, Excel's ``sep=`` first line and
-    a header separated by something other than commas; returns the text."""
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    a header separated by something other than commas; returns the text (the one
+    read of the file: the caller parses it)."""
+    raw = path.read_bytes()
     for magic, what in _MAGIC.items():
-        if head.startswith(magic):
+        if raw.startswith(magic):
             raise UserInputError(f"File {path} is {what}.")
-    if head.startswith(_UTF16) or b"\x00" in head:
+    if raw.startswith(_UTF16) or b"\x00" in raw[:4096]:
         raise UserInputError(f"File {path} is encoded as UTF-16: {SAVE_AS}.")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UserInputError(
             f"File {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "

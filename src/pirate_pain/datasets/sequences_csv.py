@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +56,12 @@ class SequenceCSVDataset(LocalFileDataset):
                 f"{path} is a folder, not a CSV file: point the catalog (globals.yml "
                 "raw_dir) at the folder that holds the files."
             )
-        check_field_counts(path, check_text_layout(path))
+        text = check_text_layout(path)  # decoded once, byte-order mark dropped
+        check_field_counts(path, text)
         try:
-            # index_col=False: a delimiter at the end of every row is not an index;
-            # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of a name
+            # index_col=False: a delimiter at the end of every row is not an index
             frame = pd.read_csv(
-                path,
-                dtype={self._id_column: str},
-                index_col=False,
-                encoding="utf-8-sig",
+                io.StringIO(text), dtype={self._id_column: str}, index_col=False
             )
         except pd.errors.EmptyDataError as exc:
             raise UserInputError(

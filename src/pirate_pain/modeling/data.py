@@ -61,38 +61,52 @@ def stratified_folds(
         yield select_rows(pooled, fit_idx), select_rows(pooled, held_idx)
 
 
-def stratified_holdout(
-    data: dict, fraction: float, seed: int
-) -> tuple[dict, dict | None]:
-    """A stratified ``(fit, held_out)`` split of one model input (``fraction`` held
-    out): the early-stopping split inside a cross-validation fold.
+def holdout_indices(
+    y: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Stratified ``(fit, held_out)`` row indices with ``fraction`` held out
+    (scikit-learn's ``StratifiedShuffleSplit``, rounding up).
 
     Small data with many classes: where ``fraction`` of the rows is fewer than the
     classes, one sequence of every class is held out instead; a class with a single
     sequence stays in the fit part (the held-out rows lack it); where no class has
-    two, nothing is held out (``None``: no early stopping, every epoch is trained).
+    two, nothing is held out (``None``).
     """
-    y = np.asarray(data["y"])
+    y = np.asarray(y)
     counts = np.bincount(y)
-    classes = np.flatnonzero(counts)
-    n_held = int(np.ceil(fraction * len(y)))  # scikit-learn's rounding
-    if counts[classes].min() >= 2 and len(classes) <= n_held <= len(y) - len(classes):
-        rows = np.arange(len(y))  # the usual case: scikit-learn's split as it is
-    else:
-        splittable = classes[counts[classes] >= 2]
-        if not len(splittable):
-            logger.warning(
-                "No class has two sequences among %d: nothing held out for early "
-                "stopping, every epoch is trained.",
-                len(y),
-            )
-            return data, None
-        rows = np.flatnonzero(np.isin(y, splittable))
-        n_held = min(max(n_held, len(splittable)), len(rows) - len(splittable))
+    splittable = np.flatnonzero(counts >= 2)
+    if not len(splittable):
+        return np.arange(len(y)), None
+    rows = np.flatnonzero(np.isin(y, splittable))  # every row when all have two
+    n_held = int(np.ceil(fraction * len(y)))
+    if n_held < len(splittable):
+        n_held = len(splittable)
+        logger.info(
+            "Holding out one sequence of each of the %d classes (%.2g of %d "
+            "sequences would be fewer).",
+            n_held,
+            fraction,
+            len(y),
+        )
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_held, random_state=seed)
     fit_idx, held_idx = next(splitter.split(rows, y[rows]))
-    held = rows[held_idx]
-    fit = np.setdiff1d(np.arange(len(y)), held)
     if len(rows) == len(y):
-        fit = rows[fit_idx]  # scikit-learn's order: results as before
-    return select_rows(data, fit), select_rows(data, held)
+        return fit_idx, held_idx
+    return np.setdiff1d(np.arange(len(y)), rows[held_idx]), rows[held_idx]
+
+
+def stratified_holdout(
+    data: dict, fraction: float, seed: int
+) -> tuple[dict, dict | None]:
+    """A stratified ``(fit, held_out)`` split of one model input: the
+    early-stopping split inside a cross-validation fold (``holdout_indices``);
+    ``held_out`` is None where no class has two sequences (no early stopping)."""
+    fit_idx, held_idx = holdout_indices(data["y"], fraction, seed)
+    if held_idx is None:
+        logger.warning(
+            "No class has two sequences among %d: nothing held out for early "
+            "stopping, every epoch is trained.",
+            len(fit_idx),
+        )
+        return data, None
+    return select_rows(data, fit_idx), select_rows(data, held_idx)

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from ..errors import UserInputError
 from .batches import Batches, augment, epoch_order, make_batches
-from .callbacks import EarlyStopping, make_scheduler, selection_score, step_per_epoch
+from .callbacks import EarlyStopping, make_scheduler, step_per_epoch
 from .classifier import Classifier
 from .config import ROCKET_KINDS, TrainConfig, check_against_data
 from .data import concat_model_inputs
@@ -32,7 +32,7 @@ from .network import FitResult, predict_proba
 from .rocket import fit_rocket
 from .runtime import autocast, compute_settings, describe_device, resolve_device
 
-__all__ = ["FitResult", "fit", "model_shape", "predict_proba", "selection_score"]
+__all__ = ["FitResult", "fit", "model_shape", "predict_proba"]
 logger = logging.getLogger(__name__)
 
 EpochCallback = Callable[[int, float], None]

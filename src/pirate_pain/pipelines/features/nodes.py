@@ -11,11 +11,10 @@ import re
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from ...errors import UserInputError
-from ...modeling.data import select_rows
+from ...modeling.data import holdout_indices, select_rows
 from ...modeling.profile import fit_profile
 from ..ingestion.nodes import check_classes_present
 
@@ -43,25 +42,8 @@ def split_train_validation(
         )
     labels = sequences["y"]
     check_classes_present(sequences, 2, "a stratified train / validation split")
-    index = np.arange(len(labels))
-    n_classes = len(np.unique(labels))
-    test_size: float | int = fraction
-    if np.ceil(fraction * len(labels)) < n_classes:  # small data, many classes
-        test_size = n_classes
-        logger.info(
-            "Split: features.validation_fraction %.2g of %d sequences is fewer than "
-            "the %d classes: one sequence of each is held out.",
-            fraction,
-            len(labels),
-            n_classes,
-        )
     try:
-        train_idx, val_idx = train_test_split(
-            index,
-            test_size=test_size,
-            random_state=params["split_seed"],
-            stratify=labels,
-        )
+        train_idx, val_idx = holdout_indices(labels, fraction, params["split_seed"])
     except ValueError as exc:
         raise UserInputError(
             f"The stratified split failed ({exc}): every class needs at least two "
