@@ -5,7 +5,7 @@
 # other wheels, made here with
 #   pip download --only-binary=:all: --python-version 3.12 \
 #     --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-#     -d gpu-wheels pydantic omegaconf pytest tqdm
+#     -d gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm
 # and run (device tool): carry=["gpu-wheels"], command "bash benchmarks/gpu_check.sh".
 #
 #   bash benchmarks/gpu_check.sh --dry-run   # on a CPU: the same steps, CUDA skipped
@@ -21,7 +21,7 @@ step() {  # run a step, remember a failure, go on (a GPU's minutes are scarce)
   "$@" || { echo "gpu_check: FAILED: $*"; failed=1; }
 }
 
-pip install --quiet --no-index --find-links gpu-wheels pydantic omegaconf pytest tqdm \
+pip install --quiet --no-index --find-links gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm \
   || { echo "gpu_check: the carried wheels do not install (gpu-wheels/)"; exit 1; }
 export PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}"
 if (( dry_run )); then
@@ -29,7 +29,7 @@ if (( dry_run )); then
 else
   step nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 fi
-step python -m pytest -q -rs tests/gpu -p no:cacheprovider
+step python -m pytest -q -rs -n 0 tests/gpu -p no:cacheprovider
 if (( dry_run )); then
   step python benchmarks/training_overhead.py --device cpu --shapes 64x32x8 --epochs 2
 else

@@ -126,16 +126,53 @@ def read_output(path, dtype=None, **kwargs):
     return pd.read_csv(path, dtype={**TEXT_COLUMNS, **(dtype or {})}, **kwargs)
 
 
-def kedro_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the ``kedro`` command line in ``root`` as a user would."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+def kedro_subprocess(
+    root: Path, *args: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run the ``kedro`` command line in a new process in ``root``, as a user would:
+    for tests about the process itself (signals, concurrency, its environment)."""
     return subprocess.run(
         [sys.executable, "-m", "kedro", *args],
         cwd=root,
-        env=env,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+_LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"  # conf/logging.yml
+
+
+def kedro_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the ``kedro`` command line in ``root`` in this process (Kedro's own
+    ``KedroCLI`` through click's ``CliRunner``): the same commands, options, exit
+    codes and messages as ``kedro_subprocess`` without a new interpreter's imports.
+    The log, which Kedro's handler writes to the process's stderr, is captured too."""
+    import io
+    import logging
+    import traceback
+
+    from click.testing import CliRunner
+    from kedro.framework.cli.cli import KedroCLI
+
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    before = os.getcwd()
+    os.chdir(root)
+    logging.getLogger().addHandler(handler)
+    try:
+        result = CliRunner().invoke(KedroCLI(root), list(args))
+    finally:
+        logging.getLogger().removeHandler(handler)
+        os.chdir(before)
+    stderr = log.getvalue() + result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(
+        ["kedro", *args], result.exit_code, result.stdout, stderr
     )
 
 

@@ -65,20 +65,14 @@ class LocalFileDataset(AbstractVersionedDataset):
     def _write_atomically(self, write) -> None:
         """Call ``write(tmp_path)`` and move the result into place in one rename.
 
-        A versioned save writes into a hidden staging folder that is renamed to
-        the version folder, so a killed run leaves no empty version folder.
+        A versioned save writes its version folder in a hidden staging folder
+        beside the dataset's folder and renames it into place; where the dataset's
+        folder does not exist yet, the staging folder becomes it. A killed run
+        leaves only the hidden staging folder, never an empty visible folder.
         """
         target = Path(self._get_save_path())
         if self._version is not None:
-            folder = target.parent
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-            staging.mkdir()
-            try:
-                write(staging / target.name)
-                staging.rename(folder)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+            _rename_version_into_place(target, write)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -87,6 +81,24 @@ class LocalFileDataset(AbstractVersionedDataset):
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _rename_version_into_place(target: Path, write) -> None:
+    """``<dataset>/<version>/<file>``: staged as ``.<dataset>.<pid>.tmp/<version>/``."""
+    version_folder, dataset_folder = target.parent, target.parent.parent
+    dataset_folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = dataset_folder.with_name(f".{dataset_folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staged_version = staging / version_folder.name
+    staged_version.mkdir(parents=True)
+    try:
+        write(staged_version / target.name)
+        try:  # the first version: the whole dataset folder appears at once
+            staging.rename(dataset_folder)
+        except OSError:  # the dataset folder exists: only the version moves in
+            staged_version.rename(version_folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_csv_atomically(frame, path: Path) -> None:
