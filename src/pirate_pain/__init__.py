@@ -3,21 +3,24 @@
 __version__ = "0.1.0"
 
 
-def _switch_off_plugin_tracking_in_workers() -> None:
-    """A ``ParallelRunner`` worker (spawn) does not load the project's settings, so
-    kedro-mlflow's own hook runs there despite ``DISABLE_HOOKS_FOR_PLUGINS`` and
-    would log each node's parameters into a new, unnamed run (kedro-mlflow #689).
-    In a worker it is switched off; nodes log by run id instead (``tracking.py``)."""
+def _configure_project_in_workers() -> None:
+    """Kedro reads the project's package name inside a ``ParallelRunner`` worker
+    (``kedro.runner.task``), where nothing has set it, so the worker keeps Kedro's
+    default settings: kedro-mlflow's own hook runs despite
+    ``DISABLE_HOOKS_FOR_PLUGINS`` and logs each node's parameters into a new,
+    unnamed run (kedro-mlflow #689; the upstream text is in docs/upstream.md).
+    Node functions import this package in the worker, so Kedro's public
+    ``configure_project`` loads the project's settings there first.
+    ``tests/tracking/test_parallel_workers.py`` fails when Kedro changes this."""
     import multiprocessing
 
     if multiprocessing.parent_process() is None:
         return
     try:
-        from kedro_mlflow.framework.hooks import mlflow_hook
-    except ImportError:
+        from kedro.framework.project import configure_project
+    except ImportError:  # the GPU check's environment has no Kedro
         return
-    mlflow_hook.run_id = None
-    mlflow_hook._is_mlflow_enabled = False
+    configure_project(__name__)
 
 
-_switch_off_plugin_tracking_in_workers()
+_configure_project_in_workers()

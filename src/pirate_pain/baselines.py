@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from .evaluation import classification_metrics
-from .modeling.rocket import channels_first, torch_state_kept
+from .modeling.hydra import torch_state_kept
+from .modeling.rocket import channels_first
 
 
 def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: float):

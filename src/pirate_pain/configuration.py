@@ -41,15 +41,21 @@ class ProjectConfigLoader(OmegaConfigLoader):
         run_env = self.env or self.default_run_env
         if key != "credentials" or run_env in (self.base_env, "local"):
             return config
-        local = OmegaConfigLoader(
-            self.conf_source, base_env=self.base_env, default_run_env="local"
-        )["credentials"]
-        only_env = OmegaConfigLoader(
-            self.conf_source, base_env=run_env, default_run_env=run_env
-        )["credentials"]
-        # each loader built registers its own globals resolver: take ours back
-        self._register_globals_resolver()
-        return {**local, **only_env}  # base < local < the run's environment
+        folders = (self.base_env, "local", run_env)  # base < local < the run's
+        return {k: v for f in folders for k, v in self._credentials_in(f).items()}
+
+    def _credentials_in(self, environment: str) -> dict[str, Any]:
+        """The credentials files of one environment folder (none: empty)."""
+        folder = Path(self.conf_source) / environment
+        if not folder.is_dir():
+            return {}
+        return self.load_and_merge_dir_config(
+            str(folder),
+            self.config_patterns["credentials"],
+            "credentials",
+            processed_files=set(),
+            read_environment_variables=True,
+        )
 
 
 def current_loader() -> OmegaConfigLoader:

@@ -24,6 +24,8 @@ from typing import Any
 
 from kedro.pipeline import Pipeline
 
+from .dataset_files import dataset_file
+
 STORE = Path("data") / ".fingerprints"
 
 
@@ -126,15 +128,7 @@ def _file_hash(path: str, size: int, mtime_ns: int) -> str:
 
 def dataset_hash(catalog, name: str) -> str | None:
     """Content hash of the file a dataset loads now; None when it has no file."""
-    try:
-        dataset = catalog.get(name)
-    except Exception:  # noqa: BLE001 - not in the catalog: a memory dataset
-        return None
-    path = None
-    try:
-        path = dataset._get_load_path()  # versioned: the version that would load
-    except Exception:  # noqa: BLE001 - unversioned datasets have no such method
-        path = getattr(dataset, "_filepath", None)
+    path = dataset_file(catalog, name)  # versioned: the version that would load
     if path is None or not os.path.isfile(str(path)):
         return None
     stat = os.stat(str(path))

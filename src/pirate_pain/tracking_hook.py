@@ -28,6 +28,7 @@ from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks import MlflowHook
 
 from . import tracking
+from .dataset_files import dataset_file
 from .dead_runs import OWNER_TAG, current_owner, mark_dead_runs_killed
 
 ARTIFACTS = {
@@ -292,20 +293,10 @@ def _validation_scores(metrics: dict) -> dict[str, float]:
 
 def _file_of(catalog, name: str) -> Path | None:
     """The file this run saved (versioned) or reads for ``name``."""
-    dataset = catalog.get(name)
-    if dataset is None:
-        return None
-    version = getattr(dataset, "_version", None)
-    if version is not None and version.save and hasattr(dataset, "_get_versioned_path"):
-        path = Path(str(dataset._get_versioned_path(version.save)))
-        if path.exists():
-            return path
-    if hasattr(dataset, "_get_load_path"):
-        try:
-            return Path(str(dataset._get_load_path()))
-        except Exception:
-            return None
-    return None
+    saved = dataset_file(catalog, name, saved=True)
+    if saved is not None and saved.exists():
+        return saved
+    return dataset_file(catalog, name)
 
 
 def _git_commit(project: Path) -> str | None:

@@ -62,6 +62,17 @@ def test_member_predicts_what_aeon_predicts_and_survives_a_safe_file(
     np.testing.assert_array_equal(model_probabilities(loaded, test), probs)
 
 
+def test_hydra_kernels_other_than_the_trained_ones_are_one_sentence(data):
+    """Hydra is stored as its seed and shape and refitted on load; a probe of its
+    features catches kernels another torch would draw differently."""
+    config = _config("multirocket_hydra")
+    artifact = build_artifact(fit(data[0], None, config), config, {})
+    assert "W" not in artifact["hydra"]  # kernels are drawn again, not stored
+    artifact["hydra"]["probe"] = artifact["hydra"]["probe"] + 1e-3
+    with pytest.raises(UserInputError, match="Hydra's kernels drawn from seed 3"):
+        model_probabilities(artifact, data[1])
+
+
 class Payload:
     """Stands for any type a member file should not construct."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -36,6 +38,11 @@ def assert_members_tracked(root, members: set[str]) -> None:
         "tags.pipeline_names = \"['ensemble']\"",
         order_by=["attributes.start_time ASC"],
     )
+    # no stray run from a ParallelRunner worker (kedro-mlflow #689): every run
+    # without a parent is one of the project's, named "<pipeline> <env> <id>"
+    for run in client.search_runs([experiment], ""):
+        if "mlflow.parentRunId" not in run.data.tags:
+            assert re.fullmatch(r"\S+ \S+ [0-9a-f]{8}", run.info.run_name), run
     for run in runs[-2:]:
         children = client.search_runs(
             [experiment], f"tags.mlflow.parentRunId = '{run.info.run_id}'"

@@ -7,45 +7,57 @@ cross-validated ridge scores; it never changes the ridge's argmax), so a member
 predicts what aeon's classifier predicts and also says how sure it is.
 
 Persistence runs no code from the file: the fitted scikit-learn and aeon parts are
-one skops blob loaded with a fixed list of trusted types; Hydra's random kernels
-and its scaler (torch tensors, which skops cannot hold) are stored as tensors.
+one skops blob loaded with a fixed list of trusted types; Hydra is stored as its
+seed, input shape, a probe and its scaler's tensors (``hydra.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..errors import UserInputError
 from .config import TrainConfig
 from .decision import apply_decision
+from .hydra import fit_hydra, hydra_features, load_hydra
 
 FORMAT = "pirate_pain.rocket/1"
 logger = logging.getLogger(__name__)
 MIN_STEPS = 9  # ROCKET kernels are 9 steps long
-# the only types a member's skops blob may construct (anything else is refused)
-TRUSTED = [
-    "aeon.transformations.collection.convolution_based._minirocket.MiniRocket",
-    "aeon.transformations.collection.convolution_based._multirocket.MultiRocket",
-    "sklearn.calibration.CalibratedClassifierCV",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._TemperatureScaling",
-    "sklearn.frozen._frozen.FrozenEstimator",
-    "sklearn.linear_model._ridge.RidgeClassifierCV",
-    "sklearn.preprocessing._data.StandardScaler",
-    "sklearn.preprocessing._label.LabelEncoder",
-    "sklearn.model_selection._split.StratifiedKFold",
-    "sklearn.utils._bunch.Bunch",
-]
+
+
+@functools.cache
+def trusted_types() -> tuple[str, ...]:
+    """The only types a member's skops blob may construct (anything else is
+    refused): the public classes a member is built from, and the parts
+    scikit-learn builds inside a calibrated ridge, read from a tiny one of each
+    kind (so no private module path is written here)."""
+    import skops.io
+    from aeon.transformations.collection.convolution_based import (
+        MiniRocket,
+        MultiRocket,
+    )
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    tiny = {
+        "folds": _fit_classifier(rng.random((6, 2)), np.array([0, 1] * 3), 0, ""),
+        "one_row_class": _fit_classifier(
+            rng.random((3, 2)), np.array([0, 0, 1]), 0, "", quiet=True
+        ),
+    }
+    built = skops.io.get_untrusted_types(data=skops.io.dumps(tiny))
+    named = [f"{c.__module__}.{c.__qualname__}" for c in (MiniRocket, MultiRocket)]
+    named.append(f"{StandardScaler.__module__}.{StandardScaler.__qualname__}")
+    return tuple(sorted({*built, *named}))
 
 
 @dataclass
@@ -61,7 +73,7 @@ class RocketFit:
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
     decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
-    _hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
+    hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
 
     def probabilities(self, data: dict, window=None, decision=True, device=None):
         """(N, K) probabilities on a model input (whole sequences: ``window`` does
@@ -84,7 +96,7 @@ class RocketFit:
 
     @classmethod
     def from_artifact(cls, artifact: dict[str, Any]) -> RocketFit:
-        """The member of an artifact; types outside ``TRUSTED`` are refused."""
+        """The member of an artifact; types outside ``trusted_types()`` are refused."""
         return load_rocket(artifact)
 
 
@@ -95,65 +107,22 @@ def channels_first(x: np.ndarray, steps: int) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float64)
 
 
-@contextmanager
-def torch_state_kept():
-    """aeon's Hydra seeds torch's global generator and sets torch's thread count
-    when fitted; put both back so later training in this process is unaffected."""
-    threads, rng = torch.get_num_threads(), torch.random.get_rng_state()
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-        torch.random.set_rng_state(rng)
-
-
-def _hydra_transformer(settings: dict[str, Any]):
-    """aeon's Hydra transform with the stored kernels: its fit reads only the
-    input's shape and the seed, and the stored kernels replace what it drew, so
-    the result does not depend on torch's random number generator."""
-    from aeon.transformations.collection.convolution_based import HydraTransformer
-
-    hydra = HydraTransformer(random_state=settings["seed"], n_jobs=1)
-    with torch_state_kept():
-        hydra.fit(np.zeros((1, settings["channels"], settings["steps"])))
-    hydra._hydra.W = settings["W"]
-    hydra._hydra.idx = list(settings["idx"])
-    return hydra
-
-
-def _sparse_scaler(state: dict[str, torch.Tensor]):
-    """aeon's scaler of Hydra features with stored statistics."""
-    from aeon.classification.convolution_based._hydra import _SparseScaler
-
-    scaler = _SparseScaler()
-    scaler.mu, scaler.sigma, scaler.epsilon = (
-        state["mu"],
-        state["sigma"],
-        state["epsilon"],
-    )
-    return scaler
-
-
 def _features(fitted: RocketFit, x: np.ndarray) -> np.ndarray:
     p = fitted.parts
     if fitted.kind == "minirocket":
         return p["scaler"].transform(p["minirocket"].transform(x))
-    if fitted._hydra_transform is None:
-        fitted._hydra_transform = _hydra_transformer(fitted.hydra)
-    with torch_state_kept():
-        hydra = fitted._hydra_transform.transform(x)
-    hydra = _sparse_scaler(fitted.hydra["scaler"]).transform(hydra)
+    if fitted.hydra_transform is None:
+        fitted.hydra_transform = load_hydra(fitted.hydra)
+    hydra = hydra_features(fitted.hydra_transform, fitted.hydra, x)
     multi = p["scaler"].transform(p["multirocket"].transform(x))
-    return np.concatenate((hydra.numpy(), multi), axis=1)
+    return np.concatenate((hydra, multi), axis=1)
 
 
 def _fit_transforms(kind: str, x: np.ndarray, seed: int):
     """aeon's transforms and scalers, fitted in the order aeon's classifier of that
     name fits them. Returns the parts, Hydra's stored state (or None), the fitted
     Hydra transform (or None) and the training features."""
-    from aeon.classification.convolution_based._hydra import _SparseScaler
     from aeon.transformations.collection.convolution_based import (
-        HydraTransformer,
         MiniRocket,
         MultiRocket,
     )
@@ -166,28 +135,16 @@ def _fit_transforms(kind: str, x: np.ndarray, seed: int):
         }
         features = parts["scaler"].fit_transform(parts["minirocket"].fit_transform(x))
         return parts, None, None, features
-    transform = HydraTransformer(random_state=seed, n_jobs=1)
-    with torch_state_kept():
-        hydra_features = transform.fit_transform(x)
-    sparse = _SparseScaler()
-    hydra_features = sparse.fit_transform(hydra_features).numpy()
-    hydra = {
-        "seed": seed,
-        "channels": x.shape[1],
-        "steps": x.shape[2],
-        "W": transform._hydra.W.clone(),
-        "idx": [i.clone() for i in transform._hydra.idx],
-        "scaler": {k: getattr(sparse, k) for k in ("mu", "sigma", "epsilon")},
-    }
+    hydra, transform, hydra_scaled = fit_hydra(x, seed)
     parts = {
         "multirocket": MultiRocket(random_state=seed, n_jobs=1),
         "scaler": StandardScaler(),
     }
     multi = parts["scaler"].fit_transform(parts["multirocket"].fit_transform(x))
-    return parts, hydra, transform, np.concatenate((hydra_features, multi), axis=1)
+    return parts, hydra, transform, np.concatenate((hydra_scaled, multi), axis=1)
 
 
-def _fit_classifier(features, y, seed: int, log_prefix: str):
+def _fit_classifier(features, y, seed: int, log_prefix: str, quiet: bool = False):
     """aeon's ridge, temperature-scaled on cross-validated scores (stratified, up
     to 5 folds); a class with one sequence leaves no such folds, so the
     temperature is then fitted on the training scores (sharper probabilities)."""
@@ -204,11 +161,12 @@ def _fit_classifier(features, y, seed: int, log_prefix: str):
             ridge, method="temperature", cv=folds, ensemble=False
         )
     else:
-        logger.warning(
-            "%sa class has one training sequence: ROCKET probabilities calibrated "
-            "on the training rows",
-            log_prefix,
-        )
+        if not quiet:
+            logger.warning(
+                "%sa class has one training sequence: ROCKET probabilities calibrated "
+                "on the training rows",
+                log_prefix,
+            )
         frozen = FrozenEstimator(ridge.fit(features, y))
         # one "fold" holding every row: the frozen ridge scores the training rows
         # (scikit-learn's k-fold would need k sequences of some class)
@@ -236,7 +194,7 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
     parts, hydra, transform, features = _fit_transforms(kind, x, config.seed)
     parts["classifier"] = _fit_classifier(features, y, config.seed, log_prefix)
     fitted = RocketFit(kind, parts, hydra, steps, len(train["class_names"]))
-    fitted._hydra_transform = transform
+    fitted.hydra_transform = transform
     probs = fitted.class_probabilities(features)
     loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean())
     seconds = round(time.perf_counter() - started, 3)
@@ -257,7 +215,7 @@ def rocket_artifact(
     if fitted.decision is not None:
         digest.update(json.dumps(fitted.decision, sort_keys=True).encode())
     if fitted.hydra is not None:
-        digest.update(fitted.hydra["W"].numpy().tobytes())
+        digest.update(fitted.hydra["probe"].numpy().tobytes())
     return {
         "format": FORMAT,
         "model_id": digest.hexdigest()[:12],
@@ -276,16 +234,17 @@ def rocket_artifact(
 
 
 def load_rocket(artifact: dict[str, Any]) -> RocketFit:
-    """The member of a ROCKET artifact; types outside ``TRUSTED`` are refused."""
+    """The member of a ROCKET artifact; types outside ``trusted_types()`` are refused."""
     import skops.io
 
-    untrusted = set(skops.io.get_untrusted_types(data=artifact["parts"]))
-    if untrusted - set(TRUSTED):
+    trusted = set(trusted_types())
+    untrusted = set(skops.io.get_untrusted_types(data=artifact["parts"])) - trusted
+    if untrusted:
         raise UserInputError(
             "The ROCKET member in the model file holds types this project does not "
-            f"trust ({', '.join(sorted(untrusted - set(TRUSTED)))}): retrain it."
+            f"trust ({', '.join(sorted(untrusted))}): retrain it."
         )
-    parts = skops.io.loads(artifact["parts"], trusted=TRUSTED)
+    parts = skops.io.loads(artifact["parts"], trusted=sorted(trusted))
     return RocketFit(
         artifact["kind"],
         parts,
