@@ -9,18 +9,22 @@ def _configure_project_in_workers() -> None:
     default settings: kedro-mlflow's own hook runs despite
     ``DISABLE_HOOKS_FOR_PLUGINS`` and logs each node's parameters into a new,
     unnamed run (kedro-mlflow #689; the upstream text is in docs/upstream.md).
-    Node functions import this package in the worker, so Kedro's public
-    ``configure_project`` loads the project's settings there first.
-    ``tests/tracking/test_parallel_workers.py`` fails when Kedro changes this."""
+    Node functions import this package in the worker, so the project's settings
+    and pipelines are configured there first (the public ``configure`` of Kedro's
+    ``settings`` and ``pipelines``). The package name stays unset: with it set,
+    Kedro's worker bootstrap configures logging with its own ``LOGGING`` object
+    and recurses without end (Kedro 1.7). ``tests/tracking/test_parallel_workers.py``
+    fails when Kedro changes either."""
     import multiprocessing
 
     if multiprocessing.parent_process() is None:
         return
     try:
-        from kedro.framework.project import configure_project
+        from kedro.framework.project import pipelines, settings
     except ImportError:  # the GPU check's environment has no Kedro
         return
-    configure_project(__name__)
+    settings.configure(f"{__name__}.settings")
+    pipelines.configure(f"{__name__}.pipeline_registry")
 
 
 _configure_project_in_workers()
