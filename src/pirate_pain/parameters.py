@@ -12,24 +12,26 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .errors import UserInputError
-from .modeling.config import DEVICE_PATTERN, TrainConfig, checked, dotted_to_nested
+from .modeling.config import (
+    DEVICE_PATTERN,
+    ConfigBlock,
+    TrainConfig,
+    checked,
+    dotted_to_nested,
+)
 
 
-class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class SyntheticParams(_Block):
+class SyntheticParams(ConfigBlock):
     n_train: int = Field(661, ge=3)
     n_test: int = Field(1324, ge=0)
     n_steps: int = Field(160, ge=2)
     seed: int = 42
 
 
-class DataSource(_Block):
+class DataSource(ConfigBlock):
     """``globals.yml``: which raw data a run reads, and where."""
 
     data_source: Literal["synthetic", "challenge", "public"] = "synthetic"
@@ -38,7 +40,7 @@ class DataSource(_Block):
     public_dataset: str | None = None  # a UEA/UCR name bundled with aeon, or a path
 
 
-class IngestionParams(_Block):
+class IngestionParams(ConfigBlock):
     id_column: str
     time_column: str
     label_column: str
@@ -49,20 +51,20 @@ class IngestionParams(_Block):
     unequal_lengths: Literal["refuse", "pad"] = "refuse"
 
 
-class MergeCategorical(_Block):
+class MergeCategorical(ConfigBlock):
     enabled: bool = False
     columns: list[str] = Field(default_factory=list)
     normal_value: str = "two"
     output_name: str = "n_limbs"
 
 
-class ScalingGroup(_Block):
+class ScalingGroup(ConfigBlock):
     name: str
     columns: list[str] = Field(min_length=1)  # regular expressions on column names
     scaler: Literal["standard", "minmax", "robust"] = "standard"
 
 
-class FeaturesParams(_Block):
+class FeaturesParams(ConfigBlock):
     validation_fraction: float = Field(0.2, gt=0, lt=1)
     split_seed: int = 42
     constant_std_threshold: float = Field(1e-8, ge=0)
@@ -71,12 +73,12 @@ class FeaturesParams(_Block):
     scaling_groups: list[ScalingGroup] = Field(default_factory=list)
 
 
-class StudyMembers(_Block):
+class StudyMembers(ConfigBlock):
     k: int = Field(0, ge=0)  # the k best completed trials join; 0: none
     study_name: str | None = None  # None: tune.study_name
 
 
-class EnsembleParams(_Block):
+class EnsembleParams(ConfigBlock):
     members: list[str] = Field(default_factory=list)  # candidate names
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
     member_seeds: dict[str, list[int]] = Field(default_factory=dict)  # per member
@@ -107,13 +109,13 @@ class EnsembleParams(_Block):
         return [f"{m}_seed{s}" for m in self.members for s in self.seeds_of(m)]
 
 
-class BenchmarkParams(_Block):
+class BenchmarkParams(ConfigBlock):
     models: list[str] = Field(default_factory=list)  # candidate names
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
     baselines: list[Literal["minirocket"]] = Field(default_factory=list)
 
 
-class CompareParams(_Block):
+class CompareParams(ConfigBlock):
     candidates: list[str] = Field(min_length=1)  # candidate names, same folds for all
     reference: str | None = None  # paired differences against it; None: the first
     folds: int = Field(5, ge=2)
@@ -134,7 +136,7 @@ class CompareParams(_Block):
         return value
 
 
-class SearchDimension(_Block):
+class SearchDimension(ConfigBlock):
     type: Literal["float", "int", "categorical"]
     low: float | None = None
     high: float | None = None
@@ -150,20 +152,20 @@ class SearchDimension(_Block):
         return value
 
 
-class SamplerParams(_Block):
+class SamplerParams(ConfigBlock):
     name: Literal["tpe", "random"] = "tpe"
     seed: int | None = None
     n_startup_trials: int = Field(5, ge=0)
 
 
-class PrunerParams(_Block):
+class PrunerParams(ConfigBlock):
     name: Literal["median", "hyperband", "none"] = "median"
     n_startup_trials: int = Field(5, ge=0)
     n_warmup_steps: int = Field(3, ge=0)
     min_resource: int = Field(1, ge=1)
 
 
-class TuneParams(_Block):
+class TuneParams(ConfigBlock):
     study_name: str
     direction: Literal["maximize", "minimize"] = "maximize"
     n_trials: int | None = Field(20, ge=1)  # per worker; None: until timeout
@@ -180,7 +182,7 @@ class TuneParams(_Block):
     search_space: dict[str, SearchDimension] = Field(min_length=1)
 
 
-class InferenceParams(_Block):
+class InferenceParams(ConfigBlock):
     predictor: Literal["trained_model", "ensemble_model", "selected_ensemble_model"] = (
         "trained_model"
     )

@@ -31,15 +31,16 @@ NonNegative = Annotated[float, Field(ge=0)]
 DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:\d+)?)$"
 
 
-class _Block(BaseModel):
-    """Unknown keys are errors; values are checked again when assigned."""
+class ConfigBlock(BaseModel):
+    """Every typed parameter block: unknown keys are errors; values are checked
+    again when assigned."""
 
     model_config = ConfigDict(
         extra="forbid", validate_assignment=True, validate_default=True
     )
 
 
-class ModelConfig(_Block):
+class ModelConfig(ConfigBlock):
     # recurrent: the options below; resnet / inception: ResNet or InceptionTime
     # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused;
     # minirocket / multirocket_hydra: aeon's transforms + ridge (modeling/rocket.py),
@@ -84,14 +85,14 @@ class ModelConfig(_Block):
         return value
 
 
-class OptimizerConfig(_Block):
+class OptimizerConfig(ConfigBlock):
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: NonNegative = 1e-2  # AdamW's decoupled decay
     l1: NonNegative = 0.0  # explicit penalties on weight matrices, added to the loss
     l2: NonNegative = 0.0
 
 
-class SchedulerConfig(_Block):
+class SchedulerConfig(ConfigBlock):
     name: Literal["none", "cosine", "plateau", "onecycle"] = "none"
     # linear learning-rate warm-up over the first epochs (with none or cosine; at
     # most epochs - 1)
@@ -104,7 +105,7 @@ class SchedulerConfig(_Block):
 WEIGHT_CHOICES = ("none", "inverse", "effective")
 
 
-class LossConfig(_Block):
+class LossConfig(ConfigBlock):
     class_weights: str | list[float] = "inverse"  # none | inverse | effective | list
     effective_beta: float = Field(0.999, gt=0, lt=1)  # "effective number" weights
     label_smoothing: float = Field(0.0, ge=0, lt=1)
@@ -123,23 +124,23 @@ class LossConfig(_Block):
         return value
 
 
-class SamplingConfig(_Block):
+class SamplingConfig(ConfigBlock):
     method: Literal["none", "weighted_sampler", "replicate"] = "none"
 
 
-class WindowConfig(_Block):
+class WindowConfig(ConfigBlock):
     length: int = Field(0, ge=0)  # 0: whole sequences
     stride: int = Field(0, ge=0)  # 0: same as length
 
 
-class AugmentationConfig(_Block):
+class AugmentationConfig(ConfigBlock):
     """Training batches only; padded steps stay zero."""
 
     jitter_std: NonNegative = 0.0  # Gaussian noise added to every true step
     scale_std: NonNegative = 0.0  # per-sequence, per-channel factor ~ N(1, scale_std)
 
 
-class CrossValidationConfig(_Block):
+class CrossValidationConfig(ConfigBlock):
     folds: int = Field(0, ge=0)  # 0: off; k >= 2: stratified k-fold
 
     @field_validator("folds")
@@ -150,7 +151,7 @@ class CrossValidationConfig(_Block):
         return value
 
 
-class TrainConfig(_Block):
+class TrainConfig(ConfigBlock):
     seed: int = 42
     epochs: int = Field(40, ge=1)
     batch_size: int = Field(64, ge=1)

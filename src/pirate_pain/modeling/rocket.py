@@ -28,6 +28,7 @@ from ..errors import UserInputError
 from .config import TrainConfig
 from .decision import apply_decision
 from .hydra import fit_hydra, hydra_features, load_hydra
+from .scores import mean_log_loss
 
 FORMAT = "pirate_pain.rocket/1"
 logger = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
     fitted = RocketFit(kind, parts, hydra, steps, len(train["class_names"]))
     fitted.hydra_transform = transform
     probs = fitted.class_probabilities(features)
-    loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean())
+    loss = mean_log_loss(y, probs)
     seconds = round(time.perf_counter() - started, 3)
     fitted.history = [{"epoch": 1, "train_loss": loss, "seconds": seconds}]
     fitted.best_epoch = 1

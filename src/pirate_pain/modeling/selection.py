@@ -15,26 +15,15 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from sklearn.metrics import f1_score
 
-
-def _macro_f1(y: np.ndarray, probs: np.ndarray) -> float:
-    labels = range(probs.shape[-1])
-    return float(
-        f1_score(y, probs.argmax(-1), average="macro", labels=labels, zero_division=0)
-    )
-
-
-def _log_loss(y: np.ndarray, probs: np.ndarray) -> float:
-    true = probs[np.arange(len(y)), y] / probs.sum(-1)  # stored rounded: renormalise
-    return float(-np.log(np.clip(true, 1e-7, 1.0)).mean())
+from .scores import macro_f1, mean_log_loss
 
 
 def _score(y: np.ndarray, probs: np.ndarray) -> tuple[float, float]:
     """Mean macro F1 over repeats and the negated mean log loss, rounded so that
     equal scores tie exactly; ``probs`` is (repeats, N, K). Larger is better."""
-    f1 = np.mean([_macro_f1(y, p) for p in probs])
-    loss = np.mean([_log_loss(y, p) for p in probs])
+    f1 = np.mean([macro_f1(y, p) for p in probs])
+    loss = np.mean([mean_log_loss(y, p) for p in probs])
     return round(float(f1), 10), round(-float(loss), 10)
 
 

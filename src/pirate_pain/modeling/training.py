@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
 
 from ..errors import UserInputError
@@ -31,6 +30,7 @@ from .model import ModelShape, SequenceClassifier
 from .network import FitResult, predict_proba
 from .rocket import fit_rocket
 from .runtime import autocast, compute_settings, describe_device, resolve_device
+from .scores import macro_f1, mean_log_loss
 
 __all__ = ["FitResult", "fit", "model_shape", "predict_proba"]
 logger = logging.getLogger(__name__)
@@ -240,16 +240,7 @@ def _evaluate(loop: _Loop, validation: dict) -> tuple[float, float]:
     probs = predict_proba(
         loop.model, loop.validation, device=loop.device, precision=loop.config.precision
     )
-    n_classes = probs.shape[1]
-    val_f1 = f1_score(
-        validation["y"],
-        probs.argmax(1),
-        average="macro",
-        labels=range(n_classes),
-        zero_division=0,
-    )
-    true_p = probs[np.arange(len(probs)), validation["y"]]
-    return float(val_f1), float(-np.log(np.clip(true_p, 1e-7, 1.0)).mean())
+    return macro_f1(validation["y"], probs), mean_log_loss(validation["y"], probs)
 
 
 def _log_epoch(record: dict, epochs: int, log_prefix: str) -> None:
