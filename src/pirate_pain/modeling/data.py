@@ -110,3 +110,22 @@ def stratified_holdout(
         )
         return data, None
     return select_rows(data, fit_idx), select_rows(data, held_idx)
+
+
+def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
+    """Every configured class has at least ``needed`` labelled sequences."""
+    names = [str(c) for c in sequences["class_names"]]
+    counts = np.bincount(sequences["y"], minlength=len(names))
+    for name, count in zip(names, counts):
+        if count == 0:
+            raise UserInputError(
+                f"Class '{name}' has no labelled training sequence: a classifier "
+                "cannot learn it; add sequences of it to the labels file or remove it "
+                "from ingestion.classes."
+            )
+        if count < needed:
+            raise UserInputError(
+                f"Class '{name}' has {count} labelled training sequence(s), fewer than "
+                f"the {needed} that {purpose} needs: add data or lower the split / "
+                "fold settings."
+            )

@@ -14,9 +14,8 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from ...errors import UserInputError
-from ...modeling.data import holdout_indices, select_rows
+from ...modeling.data import check_classes_present, holdout_indices, select_rows
 from ...modeling.profile import fit_profile
-from ..ingestion.nodes import check_classes_present
 
 logger = logging.getLogger(__name__)
 

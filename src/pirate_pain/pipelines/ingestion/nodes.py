@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import UserInputError
+from ...modeling.data import check_classes_present
 
 logger = logging.getLogger(__name__)
 
@@ -301,25 +302,6 @@ def _check_zero_padding(stray: list[str], ids: list[str], src: str) -> None:
             "exactly as in the sequence file (a spreadsheet drops leading zeros "
             "unless the column is formatted as text)."
         )
-
-
-def check_classes_present(sequences: dict, needed: int, purpose: str) -> None:
-    """Every configured class has at least ``needed`` labelled sequences."""
-    names = [str(c) for c in sequences["class_names"]]
-    counts = np.bincount(sequences["y"], minlength=len(names))
-    for name, count in zip(names, counts):
-        if count == 0:
-            raise UserInputError(
-                f"Class '{name}' has no labelled training sequence: a classifier "
-                "cannot learn it; add sequences of it to the labels file or remove it "
-                "from ingestion.classes."
-            )
-        if count < needed:
-            raise UserInputError(
-                f"Class '{name}' has {count} labelled training sequence(s), fewer than "
-                f"the {needed} that {purpose} needs: add data or lower the split / "
-                "fold settings."
-            )
 
 
 def attach_training_labels(
