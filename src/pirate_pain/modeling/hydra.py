@@ -87,7 +87,8 @@ def fit_hydra(x: np.ndarray, seed: int) -> tuple[dict[str, Any], Any, np.ndarray
     scaled training features."""
     channels, steps = x.shape[1], x.shape[2]
     fitted = hydra_transform(seed, channels, steps)
-    scaler = HydraFeatureScaler().fit(transform(fitted, x))
+    counts = transform(fitted, x)  # once: the scaler is fitted on and scales them
+    scaler = HydraFeatureScaler().fit(counts)
     settings = {
         "seed": seed,
         "channels": channels,
@@ -95,7 +96,7 @@ def fit_hydra(x: np.ndarray, seed: int) -> tuple[dict[str, Any], Any, np.ndarray
         "probe": transform(fitted, _probe(channels, steps)),
         "scaler": scaler.state(),
     }
-    return settings, fitted, scaler.transform(transform(fitted, x)).numpy()
+    return settings, fitted, scaler.transform(counts).numpy()
 
 
 def load_hydra(settings: dict[str, Any]):
