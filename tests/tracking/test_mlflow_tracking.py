@@ -16,7 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, kedro_cli, make_project, read_output
+from tests.conftest import (
+    REPO,
+    kedro_cli,
+    kedro_subprocess,
+    make_project,
+    read_output,
+)
 from tests.viz.test_kedro_viz import CHROMIUM, _free_port, browse
 
 TINY = "train.model.hidden_size=8,train.model.num_layers=1,train.progress_bar=false"
@@ -220,24 +226,18 @@ def test_mlflow_ui_lists_the_runs_in_a_real_browser(tmp_path):
 @pytest.mark.slow
 def test_tracking_off_and_a_broken_store_never_fail_a_run(tmp_path):
     root = make_project(tmp_path / "project")
-    off = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--pipeline=ingestion"],
-        cwd=root,
-        env={**os.environ, "PIRATE_PAIN_TRACKING": "off"},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    # a variable read when the settings are imported: a new process each
+    off = kedro_subprocess(
+        root, "run", "--pipeline=ingestion", env={"PIRATE_PAIN_TRACKING": "off"}
     )
     assert off.returncode == 0, off.stderr[-3000:]
     assert not (root / "data/09_tracking/mlflow.db").exists()
     (tmp_path / "a_file").write_text("not a folder")
-    broken = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--pipeline=ingestion"],
-        cwd=root,
-        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/a_file/x.db"},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    broken = kedro_subprocess(
+        root,
+        "run",
+        "--pipeline=ingestion",
+        env={"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/a_file/x.db"},
     )
     assert broken.returncode == 0, broken.stderr[-3000:]
     assert broken.stderr.count("Experiment tracking failed") == 1
