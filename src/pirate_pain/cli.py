@@ -4,7 +4,7 @@ and ``kedro rerun``, which takes the same configuration options."""
 from __future__ import annotations
 
 import contextlib
-import re
+import difflib
 import sys
 from pathlib import Path
 
@@ -12,57 +12,89 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.utils import load_obj
 
+from .configuration import current_loader
 from .errors import UserInputError, find_user_error
 from .masking import mask_credentials
 
-# Kedro's own errors about what the user typed, as one sentence each
-_KEDRO_ERRORS = [
-    (
-        re.compile(
-            r"Failed to find the pipeline named '([^']+)'.*?instead\?\s+(\S+)", re.S
-        ),
-        "There is no pipeline '{0}': did you mean '{1}'? (`kedro registry list` "
-        "shows them all)",
-    ),
-    (
-        re.compile(r"Failed to find the pipeline named '([^']+)'"),
-        "There is no pipeline '{0}': see `kedro registry list` for the pipelines.",
-    ),
-    (
-        re.compile(r"Pipeline does not contain nodes named \[(.+?)\]"),
-        "The pipeline has no node named {0}: see `kedro registry describe "
-        "<pipeline>` for its nodes.",
-    ),
-    (
-        re.compile(
-            r"(\S+): Did not find any versions for .*?filepath=PurePosixPath\('([^']+)'"
-        ),
-        "{0} ({1}) has no saved version yet: run the pipeline that writes it first "
-        "(README, Pipelines).",
-    ),
-    (
-        re.compile(r"'load_versions' keys \[(.+?)\] are not found in the catalog"),
-        "--load-versions names {0}, which is not a dataset of the catalog: see "
-        "`kedro catalog list-datasets`.",
-    ),
-]
+
+def _kedro_error(exc: BaseException, options: dict) -> str | None:
+    """Kedro refused what the command line asks for: say which option, and why.
+
+    Decided by checking the options against the registered pipelines and the
+    catalog, as the run resolved them, never by reading Kedro's message.
+    """
+    from kedro.framework.project import pipelines
+    from kedro.io import DatasetError
+
+    if not isinstance(exc, ValueError | DatasetError):
+        return None
+    names = [options.get("pipeline")] if options.get("pipeline") else []
+    names = names or list(options.get("pipelines") or []) or ["__default__"]
+    for name in names:
+        if name not in pipelines:
+            close = difflib.get_close_matches(name, list(pipelines), n=1)
+            if close:
+                return (
+                    f"There is no pipeline '{name}': did you mean '{close[0]}'? "
+                    "(`kedro registry list` shows them all)"
+                )
+            return f"There is no pipeline '{name}': see `kedro registry list`."
+    nodes = {n.name for name in names for n in pipelines[name].nodes}
+    for option in ("node_names", "from_nodes", "to_nodes"):
+        unknown = [n for n in options.get(option) or () if n not in nodes]
+        if unknown:
+            return (
+                f"The pipeline has no node named {', '.join(map(repr, unknown))}: "
+                "see `kedro registry describe <pipeline>` for its nodes."
+            )
+    return _dataset_error(exc, options)
 
 
-def _kedro_error(exc: BaseException) -> str | None:
-    for pattern, sentence in _KEDRO_ERRORS:
-        found = pattern.search(str(exc))
-        if found:
-            return sentence.format(*found.groups())
+def _dataset_error(exc: BaseException, options: dict) -> str | None:
+    from kedro.io.core import VersionNotFoundError
+
+    catalog = current_loader()["catalog"]
+    unknown = [n for n in options.get("load_versions") or {} if n not in catalog]
+    if unknown:
+        return (
+            f"--load-versions names {', '.join(unknown)}, which is not a dataset of "
+            "the catalog: see `kedro catalog list-datasets`."
+        )
+    missing = _in_chain(exc, VersionNotFoundError)
+    if missing is None:
+        return None
+    pinned = options.get("load_versions") or {}
+    paths = {  # the catalog's files; the longest one the error names is it
+        name: str(entry["filepath"])
+        for name, entry in catalog.items()
+        if isinstance(entry, dict) and entry.get("filepath") and name not in pinned
+    }
+    named = [(len(p), n, p) for n, p in paths.items() if p in str(missing)]
+    if not named:
+        return None
+    _, name, path = max(named)
+    return (
+        f"{name} ({path}) has no saved version yet: run the pipeline that writes it "
+        "first (README, Pipelines)."
+    )
+
+
+def _in_chain(exc: BaseException | None, kind: type) -> BaseException | None:
+    """``exc`` or the exception it was raised from that is a ``kind``."""
+    while exc is not None:
+        if isinstance(exc, kind):
+            return exc
+        exc = exc.__cause__ or exc.__context__
     return None
 
 
 @contextlib.contextmanager
-def _clear_errors():
+def _clear_errors(options: dict):
     """A problem the user can fix ends as one line ``Error: ...`` and exit code 1."""
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - re-raised unless the user can fix it
-        message = find_user_error(exc) or _kedro_error(exc)
+        message = find_user_error(exc) or _kedro_error(exc, options)
         if message is None:
             raise
         click.secho(f"Error: {mask_credentials(str(message))}", err=True, fg="red")
@@ -70,7 +102,7 @@ def _clear_errors():
 
 
 def _run_with_clear_errors(**kwargs):
-    with _clear_errors():
+    with _clear_errors(kwargs):
         return kedro_run.callback(**kwargs)
 
 
@@ -115,7 +147,7 @@ def rerun(pipeline_name: str, dry_run: bool, **options) -> None:
 
     runner = load_obj(options["runner"] or "SequentialRunner", "kedro.runner")
     with (
-        _clear_errors(),
+        _clear_errors({"pipeline": pipeline_name}),
         KedroSession.create(
             env=options["env"],
             conf_source=options["conf_source"],

@@ -1,12 +1,14 @@
 """The run's configuration, as Kedro resolves it, for the pipeline registry.
 
-Kedro calls ``register_pipelines()`` without arguments, yet the ensemble's members
-and the inference predictor are parameters. Every Kedro command that resolves
-configuration (``kedro run``, ``kedro rerun``, ``kedro viz run`` / ``build``, a
-notebook session) builds the project's config loader from ``--env`` / ``KEDRO_ENV``,
-``--params`` and ``--conf-source``; the project's loader class records itself as the
-configuration in use and asks Kedro to register the pipelines anew. Commands that
-build no loader (``kedro registry``) resolve ``KEDRO_ENV`` with the same settings.
+Kedro calls ``register_pipelines()`` without arguments (kedro-org/kedro#3093,
+``docs/upstream.md``), yet the ensemble's members and the inference predictor are
+parameters. Every Kedro command that creates a context (``kedro run``, ``kedro
+rerun``, ``kedro viz run`` / ``build``, a notebook session) hands its config loader,
+built from ``--env`` / ``KEDRO_ENV``, ``--params`` and ``--conf-source``, to the
+``after_context_created`` hooks; ``hooks.ConfigurationHook`` passes it to
+``use_for_pipelines``, the one place that records it, and Kedro registers the
+pipelines anew. Commands that create no context (``kedro registry``) resolve
+``KEDRO_ENV`` with the same settings.
 """
 
 from __future__ import annotations
@@ -17,24 +19,16 @@ from typing import Any
 
 from kedro.config import OmegaConfigLoader
 
-_current: OmegaConfigLoader | None = None
+_run_loader: OmegaConfigLoader | None = None  # the workaround's one piece of state
 
 
 class ProjectConfigLoader(OmegaConfigLoader):
-    """Kedro's ``OmegaConfigLoader``; the latest one built is the run's configuration.
+    """Kedro's ``OmegaConfigLoader``, with credentials from every environment.
 
     Credentials follow every environment: ``conf/local/credentials.yml`` (git-ignored,
     where secrets live) is read under the run's environment too, so ``--env=challenge``
     finds the same shared tuning database as a run without ``--env``.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        global _current
-        from kedro.framework.project import pipelines
-
-        _current = self
-        pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         config = super().__getitem__(key)
@@ -58,10 +52,19 @@ class ProjectConfigLoader(OmegaConfigLoader):
         )
 
 
+def use_for_pipelines(loader: OmegaConfigLoader) -> None:
+    """Shape the registered pipelines by ``loader`` (the context's, from a hook)."""
+    global _run_loader
+    from kedro.framework.project import pipelines
+
+    _run_loader = loader
+    pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
+
+
 def current_loader() -> OmegaConfigLoader:
-    """The run's config loader, or one for ``KEDRO_ENV`` when no run built one."""
-    if _current is not None:
-        return _current
+    """The latest context's config loader, or one for ``KEDRO_ENV`` before any."""
+    if _run_loader is not None:
+        return _run_loader
     from kedro.framework.project import settings
     from kedro.utils import find_kedro_project
 

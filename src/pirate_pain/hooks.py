@@ -12,7 +12,8 @@ from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
 from . import fingerprints, masking
-from .datasets._local import remove_stale_writes
+from .configuration import use_for_pipelines
+from .datasets.local_files import remove_stale_writes
 from .errors import UserInputError
 from .parameters import (
     check_data_source,
@@ -45,6 +46,7 @@ class ConfigurationHook:
         files_only.runtime_params = {}
         check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
         check_devices(check_parameters(params))
+        use_for_pipelines(loader)  # the registry reads the members from it
         self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .datasets._local import write_csv_atomically
+from .datasets.local_files import write_csv_atomically
 from .errors import UserInputError
 
 logger = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ kedro-mlflow opens and closes the run and reads ``conf/*/mlflow.yml``. On top:
   dotted keys), so a ``ParallelRunner`` run logs them too;
 - the run is named ``<pipeline> <env> <short id>``; tags name the data source, the
   SHA-256 of the raw files read and the git commit;
-- the project's outputs are logged as they are saved (``after_dataset_saved``):
-  per-epoch curves as metric histories, validation metrics, plots and reports as
-  artifacts, the trained model or ensemble as an MLflow model (``serving.py``);
-  outputs saved in ``ParallelRunner`` workers (no hooks there) are logged from the
-  catalog after the run;
+- what the catalog marks with ``metadata.mlflow`` is logged as it is saved
+  (``after_dataset_saved``): the file under ``artifact_path``, and with ``log:``
+  per-epoch curves as metric histories, validation or comparison scores as metrics,
+  the trained model or ensemble as an MLflow model (``serving.py``); outputs saved
+  in ``ParallelRunner`` workers (no hooks there) are logged after the run;
 - a tracking error is one warning and the run goes on.
 """
 
@@ -28,30 +28,10 @@ from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks import MlflowHook
 
 from . import tracking
+from .catalog_tracking import tracked_outputs
 from .dataset_files import dataset_file
 from .dead_runs import OWNER_TAG, current_owner, mark_dead_runs_killed
 
-ARTIFACTS = {
-    "confusion_matrix_plot": "plots",
-    "learning_curves_plot": "plots",
-    "comparison_plot": "plots",
-    "tuning_history_plot": "plots",
-    "tuning_importance_plot": "plots",
-    "tuning_parallel_plot": "plots",
-    "run_report": "reports",
-    "feature_report": "reports",
-    "validation_metrics": "reports",
-    "training_history": "reports",
-    "cv_summary": "reports",
-    "comparison_table": "tables",
-    "benchmark_table": "tables",
-    "ensemble_comparison": "tables",
-    "selection_table": "tables",
-    "ensemble_selection": "reports",
-    "tuning_trials": "tables",
-    "submission": "predictions",
-}
-MODELS = ("trained_model", "ensemble_model", "selected_ensemble_model")
 _EXPORTED = (tracking.RUN_ENV, tracking.URI_ENV)
 
 
@@ -60,7 +40,7 @@ class TrackingHook(MlflowHook):
 
     def __init__(self) -> None:
         super().__init__()
-        self._catalog, self._logged = None, set()
+        self._catalog, self._logged, self._tracked = None, set(), {}
         self._project = Path.cwd()
 
     def _guard(self, what: str, call, *args) -> None:
@@ -74,6 +54,7 @@ class TrackingHook(MlflowHook):
         from filelock import FileLock
 
         self._project = Path(context.project_path)
+        self._config = context.config_loader  # this run's, as Kedro resolved it
         # two runs started together would both create the SQLite store's tables
         # and the experiment: one at a time (per project, on this machine)
         key = hashlib.sha256(str(self._project.resolve()).encode()).hexdigest()[:16]
@@ -87,6 +68,7 @@ class TrackingHook(MlflowHook):
     def after_catalog_created(
         self, catalog, conf_catalog, conf_creds, parameters, save_version, load_versions
     ) -> None:
+        self._tracked = tracked_outputs(conf_catalog)  # a bad entry: one sentence
         self._guard(
             "catalog",
             super().after_catalog_created,
@@ -115,7 +97,8 @@ class TrackingHook(MlflowHook):
     def before_node_run(self, node, catalog, inputs, is_async) -> None:
         if self._in_worker():
             return
-        # parameters were logged before the first node: reopen the run only
+        # parameters were logged before the first node (_log_parameters): the
+        # plugin only reopens the run here
         self._guard("node", super().before_node_run, node, catalog, {}, is_async)
 
     @hook_impl
@@ -126,7 +109,7 @@ class TrackingHook(MlflowHook):
     @hook_impl
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
         for name in sorted(pipeline.all_outputs() - self._logged):
-            if name in ARTIFACTS or name in MODELS:  # saved in a ParallelRunner worker
+            if name in self._tracked:  # saved in a ParallelRunner worker
                 self._guard(name, self._log_dataset, name, None)
         self._guard("raw files", self._tag_raw_files, pipeline)
         self._guard("end", super().after_pipeline_run, run_params, pipeline, catalog)
@@ -186,18 +169,24 @@ class TrackingHook(MlflowHook):
             tags["mlflow.source.git.commit"] = commit
         run.tags(tags)
         mark_dead_runs_killed(run.client)
-        run.params(
-            {
-                name.removeprefix("params:"): catalog.load(name)
-                for name in sorted(pipeline.inputs())
-                if name.startswith("params:")
-            }
-        )
+        self._log_parameters(pipeline, catalog)
+
+    def _log_parameters(self, pipeline, catalog) -> None:
+        """Every parameter the run's nodes read, once, before the first node:
+        kedro-mlflow's own node hook logs them (flattened and long values handled
+        as ``mlflow.yml`` says), so nodes run in ``ParallelRunner`` workers, where
+        no hook runs, have theirs logged too. Typed blocks (Kedro's validated
+        pydantic models) are handed over as the dicts the plugin flattens."""
+        inputs = {
+            name: _as_dict(catalog.load(name))
+            for name in sorted(pipeline.inputs())
+            if name.startswith("params:")
+        }
+        first = next(iter(pipeline.nodes), None)
+        super().before_node_run(first, catalog, inputs, False)
 
     def _data_source(self) -> dict[str, Any]:
-        from .configuration import current_loader
-
-        config = current_loader()["globals"]  # this run's, not a cached one
+        config = self._config["globals"]
         return {
             "data_source": config.get("data_source"),
             "public_dataset": config.get("public_dataset"),
@@ -219,34 +208,20 @@ class TrackingHook(MlflowHook):
 
     def _log_dataset(self, name: str, data: Any) -> None:
         self._logged.add(name)
-        if (name not in ARTIFACTS and name not in MODELS) or self._catalog is None:
-            return
-        run = tracking.current_run()
+        spec = self._tracked.get(name)
+        run = tracking.current_run() if spec and self._catalog is not None else None
         if run is None:
             return
         path = _file_of(self._catalog, name)
-        if name in MODELS:
+        if spec.log == "model":
             self._log_model(path, data)
             return
-        if data is None and name in (
-            "training_history",
-            "validation_metrics",
-            "comparison_table",
-        ):
-            data = self._catalog.load(name)
-        if name == "training_history":
-            run.history(data)
-        elif name == "comparison_table":
-            run.metrics(
-                {
-                    f"cv_macro_f1_{r.configuration}": r.macro_f1_mean
-                    for r in data.itertuples()
-                }
-            )
-        elif name == "validation_metrics":
-            run.metrics(_validation_scores(data))
-        if path is not None and path.is_file():
-            run.artifact(str(path), ARTIFACTS[name])
+        if spec.log is not None:
+            if data is None:  # saved by a ParallelRunner worker
+                data = self._catalog.load(name)
+            _LOGGERS[spec.log](run, data)
+        if spec.artifact_path and path is not None and path.is_file():
+            run.artifact(str(path), spec.artifact_path)
 
     def _log_model(self, predictor_path: Path | None, predictor: dict | None) -> None:
         """The model (or ensemble) with its preprocessing, as one MLflow model, tagged
@@ -262,9 +237,7 @@ class TrackingHook(MlflowHook):
             predictor = torch.load(
                 predictor_path, map_location="cpu", weights_only=True
             )
-        from .configuration import current_loader
-
-        parameters = current_loader()["parameters"]  # the run's resolved blocks
+        parameters = self._config["parameters"]  # the run's resolved blocks
         settings = {k: parameters[k] for k in ("ingestion", "inference")}
         with tempfile.TemporaryDirectory() as folder:
             settings_path = Path(folder) / "settings.json"
@@ -281,6 +254,16 @@ class TrackingHook(MlflowHook):
         mlflow.set_tags({"model_uri": info.model_uri, "model_id": model_id(predictor)})
 
 
+def _as_dict(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
+def _comparison_scores(table) -> dict[str, float]:
+    return {
+        f"cv_macro_f1_{r.configuration}": r.macro_f1_mean for r in table.itertuples()
+    }
+
+
 def _validation_scores(metrics: dict) -> dict[str, float]:
     scores = {
         "validation_macro_f1": metrics.get("macro_f1"),
@@ -289,6 +272,13 @@ def _validation_scores(metrics: dict) -> dict[str, float]:
     for name, values in (metrics.get("per_class") or {}).items():
         scores[f"validation_f1_{name}"] = values.get("f1")
     return scores
+
+
+_LOGGERS = {  # metadata.mlflow.log -> how the saved data reaches the run
+    "history": lambda run, data: run.history(data),
+    "validation_scores": lambda run, data: run.metrics(_validation_scores(data)),
+    "comparison_scores": lambda run, data: run.metrics(_comparison_scores(data)),
+}
 
 
 def _file_of(catalog, name: str) -> Path | None:

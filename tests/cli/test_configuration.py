@@ -203,3 +203,30 @@ def test_kedro_level_mistakes_end_in_one_sentence(cli_project, args, sentence):
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(sentence), last
+
+
+def test_kedro_still_registers_pipelines_without_configuration(monkeypatch):
+    """The reason for ``configuration.use_for_pipelines`` (docs/upstream.md): Kedro
+    hands ``register_pipelines`` nothing. Once it passes the run's configuration,
+    this fails and the workaround can go."""
+    import sys
+    import types
+
+    from kedro.framework.project import pipelines
+    from kedro.pipeline import Pipeline
+
+    calls = []
+    registry = types.ModuleType("probe_pipeline_registry")
+
+    def register_pipelines(*args, **kwargs):
+        calls.append((args, kwargs))
+        return {"__default__": Pipeline([])}
+
+    registry.register_pipelines = register_pipelines
+    monkeypatch.setitem(sys.modules, "probe_pipeline_registry", registry)
+    try:
+        pipelines.configure("probe_pipeline_registry")
+        assert list(pipelines) == ["__default__"]
+    finally:
+        pipelines.configure("pirate_pain.pipeline_registry")
+    assert calls == [((), {})]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._local import LocalFileDataset
+from .local_files import LocalFileDataset
 
 
 class NpzDataset(LocalFileDataset):

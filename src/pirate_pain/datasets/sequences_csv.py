@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import UserInputError
-from ._local import LocalFileDataset
 from .csv_layout import check_field_counts, check_text_layout
+from .local_files import LocalFileDataset
 
 
 class SequenceCSVDataset(LocalFileDataset):

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ..errors import UserInputError
-from ._local import LocalFileDataset
+from .local_files import LocalFileDataset
 
 
 class TorchModelDataset(LocalFileDataset):

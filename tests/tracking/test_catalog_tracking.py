@@ -1,0 +1,39 @@
+"""The catalog says what MLflow records of each dataset (``metadata.mlflow``)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from pirate_pain.catalog_tracking import TrackedOutput, tracked_outputs
+from pirate_pain.errors import UserInputError
+from tests.conftest import REPO
+
+
+def test_the_shipped_catalog_tracks_the_outputs_a_run_records():
+    with open(REPO / "conf/base/catalog.yml") as handle:
+        tracked = tracked_outputs(yaml.safe_load(handle))
+    models = {n for n, spec in tracked.items() if spec.log == "model"}
+    assert models == {"trained_model", "ensemble_model", "selected_ensemble_model"}
+    assert tracked["training_history"] == TrackedOutput(
+        artifact_path="reports", log="history"
+    )
+    assert tracked["confusion_matrix_plot"].artifact_path == "plots"
+    assert tracked["submission"].artifact_path == "predictions"
+    assert "train_split" not in tracked and len(tracked) == 21
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ({"log": "curves"}, "metadata.mlflow.log 'curves'"),
+        ({"artefact_path": "plots"}, "metadata.mlflow.artefact_path 'plots'"),
+    ],
+)
+def test_a_bad_tracking_entry_is_one_sentence_naming_the_dataset(spec, words):
+    catalog = {"my_plot": {"type": "x", "metadata": {"mlflow": spec}}}
+    with pytest.raises(UserInputError) as info:
+        tracked_outputs(catalog)
+    message = str(info.value)
+    assert message.startswith("The catalog entry my_plot has ") and words in message
+    assert "\n" not in message
