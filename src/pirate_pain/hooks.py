@@ -21,6 +21,7 @@ from .parameters import (
     check_overrides,
     check_parameters,
 )
+from .raw_data import write_raw_data
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,9 @@ class ConfigurationHook:
     data the run reads.
 
     Runs first among ``after_context_created`` hooks: every ``--params`` key must
-    exist, every parameter block and ``globals.yml`` must pass its typed model. The
-    raw datasets of the catalog make synthetic and public data on their first load.
+    exist, every parameter block and ``globals.yml`` must pass its typed model.
+    Before a pipeline that reads raw data, synthetic data and public benchmarks are
+    written into ``raw_dir`` when they are not there yet (``raw_data.py``).
     """
 
     @hook_impl(tryfirst=True)
@@ -61,6 +63,12 @@ class ConfigurationHook:
         if not any(name.startswith("raw_") for name in pipeline.inputs()):
             return
         source = self._source
+        if write_raw_data(source, self._raw_dir):  # the run's first step, logged
+            logger.warning(
+                "Data: wrote the %s raw files into %s.",
+                source.data_source,
+                self._raw_dir,
+            )
         if source.data_source == "synthetic":
             logger.warning(
                 "Data: SYNTHETIC challenge-format data in %s (see SYNTHETIC_DATA.md "

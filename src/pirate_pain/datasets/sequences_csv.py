@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,9 +17,8 @@ class SequenceCSVDataset(LocalFileDataset):
 
     The loaded frame carries its path in ``frame.attrs["source"]`` so that
     validation errors can name the file. An ``optional`` file that does not exist
-    loads as an empty frame marked ``attrs["missing"]``. ``origin`` says where the
-    raw folder comes from (``globals.yml``): for ``synthetic`` and ``public`` the
-    whole folder is written on the first load; ``challenge`` files are never made.
+    loads as an empty frame marked ``attrs["missing"]``. Loading never writes: the
+    run writes synthetic and public raw data first (``raw_data.py``).
     """
 
     def __init__(
@@ -29,21 +27,15 @@ class SequenceCSVDataset(LocalFileDataset):
         id_column: str = "sample_index",
         hint: str = "",
         optional: bool = False,
-        origin: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(filepath=filepath, metadata=metadata)
         self._id_column = id_column
         self._hint = hint
         self._optional = optional
-        self._origin = dict(origin or {})
-
-    def _describe(self) -> dict[str, Any]:
-        return {**super()._describe(), "origin": self._origin}
 
     def load(self) -> pd.DataFrame:
         path = self._load_path()
-        materialise(self._origin, path.parent)
         if not path.exists() and self._optional:
             frame = pd.DataFrame()
             frame.attrs.update(source=str(path), missing=True)
@@ -77,19 +69,3 @@ class SequenceCSVDataset(LocalFileDataset):
 
     def save(self, data: pd.DataFrame) -> None:
         self._write_atomically(lambda tmp: data.to_csv(tmp, index=False))
-
-
-def materialise(origin: dict[str, Any], directory: Path) -> None:
-    """Write synthetic data or convert a public benchmark into ``directory``,
-    unless it is there already; real challenge files are never made."""
-    source = origin.get("data_source")
-    if source == "synthetic":
-        from ..synthetic import SyntheticSpec, ensure_synthetic_dataset
-
-        ensure_synthetic_dataset(
-            directory, SyntheticSpec(**(origin["synthetic"] or {}))
-        )
-    elif source == "public":
-        from ..public_data import ensure_public_dataset
-
-        ensure_public_dataset(origin.get("public_dataset"), directory)
