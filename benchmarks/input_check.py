@@ -22,7 +22,7 @@ from pirate_pain.errors import UserInputError
 from pirate_pain.modeling.data import select_rows
 from pirate_pain.modeling.predict import check_columns_like_training
 from pirate_pain.modeling.profile import column_gaps
-from pirate_pain.pipelines.ingestion.nodes import validate_sequences
+from pirate_pain.validation import validate_sequences
 
 
 def _refused(sequences: dict, transform: dict, threshold: float) -> bool:

@@ -19,7 +19,8 @@ from typing import Any
 
 from kedro.config import OmegaConfigLoader
 
-_run_loader: OmegaConfigLoader | None = None  # the workaround's one piece of state
+_run_loader: OmegaConfigLoader | None = None  # the workaround's one piece of state,
+_run_parameters: dict[str, Any] | None = None  # with the blocks the hook checked
 
 
 class ProjectConfigLoader(OmegaConfigLoader):
@@ -52,13 +53,23 @@ class ProjectConfigLoader(OmegaConfigLoader):
         )
 
 
-def use_for_pipelines(loader: OmegaConfigLoader) -> None:
-    """Shape the registered pipelines by ``loader`` (the context's, from a hook)."""
-    global _run_loader
+def use_for_pipelines(loader: OmegaConfigLoader, checked: dict[str, Any]) -> None:
+    """Shape the registered pipelines by ``loader`` (the context's, from a hook) and
+    its parameter blocks ``checked`` there (validated once per run)."""
+    global _run_loader, _run_parameters
     from kedro.framework.project import pipelines
 
-    _run_loader = loader
+    _run_loader, _run_parameters = loader, checked
     pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
+
+
+def run_parameters() -> dict[str, Any]:
+    """The latest context's checked parameter blocks (checked here before any)."""
+    if _run_parameters is not None:
+        return _run_parameters
+    from .parameters import check_parameters
+
+    return check_parameters(current_loader()["parameters"])
 
 
 def current_loader() -> OmegaConfigLoader:

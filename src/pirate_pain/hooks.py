@@ -3,7 +3,6 @@ uses, record node fingerprints."""
 
 from __future__ import annotations
 
-import copy
 import logging
 from pathlib import Path
 from typing import Any
@@ -44,11 +43,12 @@ class ConfigurationHook:
         loader = context.config_loader
         _check_environment(loader)
         params = _read(loader, "parameters")
-        files_only = copy.copy(loader)
-        files_only.runtime_params = {}
-        check_overrides(loader.runtime_params or {}, _read(files_only, "parameters"))
-        check_devices(check_parameters(params))
-        use_for_pipelines(loader)  # the registry reads the members from it
+        check_overrides(
+            loader.runtime_params or {}, _read(_files_only(loader), "parameters")
+        )
+        checked = check_parameters(params)  # the run's one validation pass
+        check_devices(checked)
+        use_for_pipelines(loader, checked)  # the registry reads the members from it
         self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir
@@ -139,6 +139,16 @@ def _check_environment(loader) -> None:
             f"There is no environment '{env}' ({conf / env} does not exist): use one "
             f"of {', '.join(known)}, or create that folder."
         )
+
+
+def _files_only(loader):
+    """A loader of the same folders and environment without ``--params`` (a new one:
+    a copy would share the original's resolved-parameter cache)."""
+    from kedro.framework.project import settings
+
+    return settings.CONFIG_LOADER_CLASS(
+        conf_source=loader.conf_source, env=loader.env, **settings.CONFIG_LOADER_ARGS
+    )
 
 
 def _read(loader, key: str) -> dict[str, Any]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from .configuration import current_loader
-from .parameters import check_parameters
+from .configuration import run_parameters
 from .pipelines import (
     benchmark,
     compare,
@@ -31,7 +30,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``__default__`` is ``train`` (ingestion, features, training, evaluation) followed
     by ``report``.
     """
-    params = check_parameters(current_loader()["parameters"])
+    params = run_parameters()
     pipelines = {
         "ingestion": ingestion.create_pipeline(),
         "features": features.create_pipeline(),

@@ -11,7 +11,7 @@ from pirate_pain.pipelines.features.nodes import (
     fit_feature_transform,
     split_train_validation,
 )
-from pirate_pain.pipelines.ingestion.nodes import attach_labels, validate_sequences
+from pirate_pain.validation import attach_labels, validate_sequences
 
 
 @pytest.fixture

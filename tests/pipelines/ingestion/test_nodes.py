@@ -8,7 +8,7 @@ import pytest
 
 from pirate_pain.datasets import SequenceCSVDataset
 from pirate_pain.errors import UserInputError, find_user_error
-from pirate_pain.pipelines.ingestion.nodes import attach_labels, validate_sequences
+from pirate_pain.validation import attach_labels, validate_sequences
 from tests.conftest import SHARED_EXCERPT
 
 

@@ -13,7 +13,7 @@ from ...modeling.artifacts import model_id
 from ...modeling.predict import predict
 from ...modeling.runtime import compute_settings, describe_device, resolve_device
 from ...parameters import InferenceParams
-from ..ingestion.nodes import attach_labels, validate_sequences
+from ...validation import attach_labels, validate_sequences
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from ...modeling.preprocessing import apply_feature_transform
-from ..ingestion.nodes import validate_sequences
+from ...validation import validate_sequences
 from .nodes import attach_optional_labels, predict_test_file
 
 validate_test_sequences_node = Node(
