@@ -3,12 +3,13 @@
 Kedro calls ``register_pipelines()`` without arguments (kedro-org/kedro#3093,
 ``docs/upstream.md``), yet the ensemble's members and the inference predictor are
 parameters. Every Kedro command that creates a context (``kedro run``, ``kedro
-rerun``, ``kedro viz run`` / ``build``, a notebook session) hands its config loader,
-built from ``--env`` / ``KEDRO_ENV``, ``--params`` and ``--conf-source``, to the
-``after_context_created`` hooks; ``hooks.ConfigurationHook`` passes it to
+rerun``, ``kedro viz run`` / ``build``, a notebook session) builds its context,
+``settings.CONTEXT_CLASS``, with the config loader of ``--env`` / ``KEDRO_ENV``,
+``--params`` and ``--conf-source``. ``ProjectContext`` hands it to
 ``use_for_pipelines``, the one place that records it, and Kedro registers the
-pipelines anew. Commands that create no context (``kedro registry``) resolve
-``KEDRO_ENV`` with the same settings.
+pipelines anew. (A hook would be later and is skipped by kedro-viz, which runs no
+project hooks unless ``--include-hooks``.) Commands that create no context
+(``kedro registry``) resolve ``KEDRO_ENV`` with the same settings.
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from kedro.config import OmegaConfigLoader
+from kedro.framework.context import KedroContext
 
 _run_loader: OmegaConfigLoader | None = None  # the workaround's one piece of state,
-_run_parameters: dict[str, Any] | None = None  # with the blocks the hook checked
+_run_parameters: dict[str, Any] | None = None  # and its checked blocks, once checked
+
+
+class ProjectContext(KedroContext):
+    """Kedro's context; the registry shapes the pipelines by its configuration."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_for_pipelines(self.config_loader)
 
 
 class ProjectConfigLoader(OmegaConfigLoader):
@@ -53,23 +63,26 @@ class ProjectConfigLoader(OmegaConfigLoader):
         )
 
 
-def use_for_pipelines(loader: OmegaConfigLoader, checked: dict[str, Any]) -> None:
-    """Shape the registered pipelines by ``loader`` (the context's, from a hook) and
-    its parameter blocks ``checked`` there (validated once per run)."""
+def use_for_pipelines(loader: OmegaConfigLoader) -> None:
+    """Shape the registered pipelines by ``loader`` (a new context's)."""
     global _run_loader, _run_parameters
     from kedro.framework.project import pipelines
 
-    _run_loader, _run_parameters = loader, checked
+    _run_loader, _run_parameters = loader, None
     pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
 
 
 def run_parameters() -> dict[str, Any]:
-    """The latest context's checked parameter blocks (checked here before any)."""
-    if _run_parameters is not None:
-        return _run_parameters
+    """The latest context's parameter blocks, checked once (the hook's check and the
+    registry's are one pass); without a context, those of ``KEDRO_ENV``."""
+    global _run_parameters
     from .parameters import check_parameters
 
-    return check_parameters(current_loader()["parameters"])
+    if _run_loader is None:
+        return check_parameters(current_loader()["parameters"])
+    if _run_parameters is None:
+        _run_parameters = check_parameters(_run_loader["parameters"])
+    return _run_parameters
 
 
 def current_loader() -> OmegaConfigLoader:

@@ -11,14 +11,13 @@ from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
 from . import fingerprints, masking
-from .configuration import use_for_pipelines
+from .configuration import run_parameters
 from .datasets.local_files import remove_stale_writes
 from .errors import UserInputError
 from .parameters import (
     check_data_source,
     check_devices,
     check_overrides,
-    check_parameters,
 )
 from .raw_data import write_raw_data
 
@@ -46,9 +45,7 @@ class ConfigurationHook:
         check_overrides(
             loader.runtime_params or {}, _read(_files_only(loader), "parameters")
         )
-        checked = check_parameters(params)  # the run's one validation pass
-        check_devices(checked)
-        use_for_pipelines(loader, checked)  # the registry reads the members from it
+        check_devices(run_parameters())  # one pass: the registry reuses it
         self._params = params
         self._source = check_data_source(_read(loader, "globals"))
         self._raw_dir = Path(context.project_path) / self._source.raw_dir

@@ -11,7 +11,11 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 # overrides ours: the warning is caught at that import and dropped, others re-issued.
 _HINT_WARNING = "Add type hints to the `predict` method"
 
-from pirate_pain.configuration import ProjectConfigLoader, tracking_store  # noqa: E402
+from pirate_pain.configuration import (  # noqa: E402
+    ProjectConfigLoader,
+    ProjectContext,
+    tracking_store,
+)
 from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
@@ -36,6 +40,7 @@ if TRACKING:  # MLflow is imported only when it is used
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # run above, not twice
 
 # pipelines are shaped by the run's resolved configuration (see configuration.py)
+CONTEXT_CLASS = ProjectContext
 CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
