@@ -41,6 +41,7 @@ class TrackingHook(MlflowHook):
     def __init__(self) -> None:
         super().__init__()
         self._catalog, self._logged, self._tracked = None, set(), {}
+        self._user_run: str | None = None  # an MLflow run active before the session
         self._project = Path.cwd()
 
     def _guard(self, what: str, call, *args) -> None:
@@ -61,6 +62,8 @@ class TrackingHook(MlflowHook):
         lock = Path(tempfile.gettempdir()) / f"pirate_pain_mlflow_{key}.lock"
         # mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI: keep the user's
         self._user_store = os.environ.get("MLFLOW_TRACKING_URI")
+        # a run the user started before the session is theirs to end
+        self._user_run = _active_run_id()
         with FileLock(lock, timeout=120):
             self._guard("set-up", super().after_context_created, context)
 
@@ -129,7 +132,7 @@ class TrackingHook(MlflowHook):
         what is left, so a later session in this process starts its own run."""
         import mlflow
 
-        if getattr(self, "_already_active_mlflow", True):
+        if self._user_run is not None or self.run_id is None:
             return
         while (active := mlflow.active_run()) and active.info.run_id == self.run_id:
             mlflow.end_run()
@@ -252,6 +255,13 @@ class TrackingHook(MlflowHook):
                 pip_requirements=_requirements(),
             )
         mlflow.set_tags({"model_uri": info.model_uri, "model_id": model_id(predictor)})
+
+
+def _active_run_id() -> str | None:
+    import mlflow
+
+    run = mlflow.active_run()
+    return run.info.run_id if run else None
 
 
 def _as_dict(value: Any) -> Any:

@@ -37,3 +37,20 @@ def test_a_bad_tracking_entry_is_one_sentence_naming_the_dataset(spec, words):
     message = str(info.value)
     assert message.startswith("The catalog entry my_plot has ") and words in message
     assert "\n" not in message
+
+
+def test_a_run_the_user_started_is_logged_into_and_left_open(project):
+    import mlflow
+
+    from tests.conftest import run_pipeline
+
+    mlflow.set_tracking_uri(f"sqlite:///{project}/data/user.db")
+    mine = mlflow.start_run(run_name="my notebook run").info.run_id
+    try:
+        run_pipeline(project, "ingestion")
+        active = mlflow.active_run()
+        assert active is not None and active.info.run_id == mine  # still theirs
+        params = mlflow.get_run(mine).data.params
+        assert params["ingestion.id_column"] == "sample_index"  # flattened there
+    finally:
+        mlflow.end_run()
