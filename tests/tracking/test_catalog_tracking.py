@@ -45,6 +45,7 @@ def test_a_run_the_user_started_is_logged_into_and_left_open(project):
     from tests.conftest import run_pipeline
 
     mlflow.set_tracking_uri(f"sqlite:///{project}/data/user.db")
+    notebook = mlflow.set_experiment("notebook")  # not an earlier test's experiment
     mine = mlflow.start_run(run_name="my notebook run").info.run_id
     try:
         run_pipeline(project, "ingestion")
@@ -52,5 +53,6 @@ def test_a_run_the_user_started_is_logged_into_and_left_open(project):
         assert active is not None and active.info.run_id == mine  # still theirs
         params = mlflow.get_run(mine).data.params
         assert params["ingestion.id_column"] == "sample_index"  # flattened there
+        assert mlflow.get_run(mine).info.experiment_id == notebook.experiment_id
     finally:
         mlflow.end_run()
