@@ -129,13 +129,17 @@ class TrackingHook(MlflowHook):
 
     def _end_reopened_run(self) -> None:
         """kedro-mlflow reopens the run before every node and closes it once: close
-        what is left, so a later session in this process starts its own run."""
+        what is left, so a later session in this process starts its own run; a run
+        the user started before the session stays open for them (one ``end_run``
+        ends it)."""
         import mlflow
 
-        if self._user_run is not None or self.run_id is None:
+        if self.run_id is None:
             return
         while (active := mlflow.active_run()) and active.info.run_id == self.run_id:
             mlflow.end_run()
+        if self._user_run is not None:  # theirs: left open, once, as it was
+            mlflow.start_run(run_id=self._user_run)
 
     def _restore_env(self) -> None:
         """No variable exported for this run's workers outlives the run, and

@@ -54,5 +54,8 @@ def test_a_run_the_user_started_is_logged_into_and_left_open(project):
         params = mlflow.get_run(mine).data.params
         assert params["ingestion.id_column"] == "sample_index"  # flattened there
         assert mlflow.get_run(mine).info.experiment_id == notebook.experiment_id
+        mlflow.end_run()  # one call ends it, as if no session had run
+        assert mlflow.active_run() is None
     finally:
-        mlflow.end_run()
+        while mlflow.active_run():
+            mlflow.end_run()
