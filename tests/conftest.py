@@ -85,6 +85,12 @@ def make_project(root: Path, globals_: dict | None = None) -> Path:
     (root / "src").mkdir()  # the package itself is installed
     with open(root / "conf/local/globals.yml", "w") as handle:
         yaml.safe_dump(globals_ or TINY_GLOBALS, handle)
+    # fits one at a time in the test's process, in every environment (the fan-out
+    # has its own tests: tests/test_fanout.py)
+    fanout = root / "conf/base/parameters_fanout.yml"
+    block = yaml.safe_load(fanout.read_text())
+    block["fanout"]["workers"] = 1
+    fanout.write_text(yaml.safe_dump(block))
     return root
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from .errors import UserInputError
+from .fanout import FanoutParams
 from .modeling.config import (
     DEVICE_PATTERN,
     ConfigBlock,
@@ -203,6 +204,7 @@ BLOCKS: dict[str, type[BaseModel]] = {
     "compare": CompareParams,
     "select": CompareParams,  # --pipeline=select: the comparison it selects from
     "inference": InferenceParams,
+    "fanout": FanoutParams,
 }
 # mappings of train overrides: --params may add keys there (the train block checks)
 FREE_FORM = ("tune.search_space", "tune.fixed", "ensemble.member_seeds")

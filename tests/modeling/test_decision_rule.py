@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from pirate_pain.errors import UserInputError
+from pirate_pain.fanout import FanoutParams
 from pirate_pain.modeling import training
 from pirate_pain.modeling.artifacts import build_artifact
 from pirate_pain.modeling.config import TrainConfig
@@ -89,6 +90,7 @@ def test_cross_validation_never_fits_the_rule_on_the_rows_it_scores(monkeypatch)
         TrainConfig.from_params(TINY_TRAIN),
         {"plain": {}, "rule": {"decision_rule": "macro_f1"}},
         compare,
+        FanoutParams(workers=1),  # in this process: the recording sees every fit
     )
     assert len(seen) == 6  # once per repeat and fold, for the rule only
     held = oof[oof["configuration"] == "rule"].groupby(["repeat", "fold"])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ...evaluation import classification_metrics
+from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.classifier import Classifier
 from ...modeling.comparison import corrected_interval, paired_difference
 from ...modeling.config import TrainConfig
@@ -28,18 +29,30 @@ from ...tracking import log_fit, nested_run
 logger = logging.getLogger(__name__)
 
 
-def _fitted(cache: dict, key: tuple, fit_part: dict, config: TrainConfig, prefix: str):
-    """Fit ``config`` (its decision rule aside) once per fold: candidates that
-    differ only in the decision rule share the model, so their difference is the
-    rule's alone. Returns the model with the candidate's rule attached."""
-    base = config.model_copy(update={"decision_rule": "argmax"})
-    cache_key = (json.dumps(base.to_dict(), sort_keys=True), *key)
-    if cache_key not in cache:
-        cache[cache_key] = fit(*fit_part, base, log_prefix=prefix)
-    fitted = dataclasses.replace(cache[cache_key])
-    if config.decision_rule == "macro_f1":
-        attach_decision(fitted, fit_part[1], config, prefix)
-    return fitted
+def score_on_fold(inner, held, configs: dict[str, TrainConfig], prefix: str) -> dict:
+    """One task: fit the candidates of ``configs`` on one fold's ``inner`` split and
+    predict ``held``. They differ only in the decision rule, so they share one fit
+    (their difference is the rule's alone). Returns, per candidate, the held-out
+    probabilities and the fit's history."""
+    base = next(iter(configs.values())).model_copy(update={"decision_rule": "argmax"})
+    shared: Classifier = fit(*inner, base, log_prefix=prefix)
+    results = {}
+    for name, config in configs.items():
+        fitted = dataclasses.replace(shared)
+        if config.decision_rule == "macro_f1":
+            attach_decision(fitted, inner[1], config, prefix)
+        probs = fitted.probabilities(held, config.window)
+        results[name] = {"probs": probs, "history": fitted.history}
+    return results
+
+
+def _shared_fits(configs: dict[str, TrainConfig]) -> list[dict[str, TrainConfig]]:
+    """Candidates grouped by their configuration without the decision rule."""
+    groups: dict[str, dict[str, TrainConfig]] = {}
+    for name, config in configs.items():
+        base = config.model_copy(update={"decision_rule": "argmax"})
+        groups.setdefault(json.dumps(base.to_dict(), sort_keys=True), {})[name] = config
+    return list(groups.values())
 
 
 def _oof_rows(name, repeat, fold, held, probs, names) -> list[dict]:
@@ -64,6 +77,7 @@ def cross_validate_candidates(
     train_params: TrainConfig,
     candidates: dict[str, Any],
     compare: CompareParams,
+    fanout: FanoutParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score each candidate by repeated stratified k-fold on the labelled data.
 
@@ -73,6 +87,8 @@ def cross_validate_candidates(
         train_params: The ``train`` block candidates start from.
         candidates: Named overrides of the train block.
         compare: The ``compare`` block: candidates, reference, folds, repeats, seed.
+        fanout: Where the fits run (``fanout.py``): every candidate x repeat x
+            fold fit is one task.
 
     Returns:
         One row per candidate (mean macro F1, standard deviation, Nadeau-Bengio 95 %
@@ -86,16 +102,39 @@ def cross_validate_candidates(
         ).model_copy(update={"fit_on_validation": False})
         for name in compare.candidates
     }
-    scores: dict[str, list[float]] = {name: [] for name in configs}
-    oof_rows = []
+    folds = []
     for repeat in range(1, compare.repeats + 1):
         seed = compare.seed + repeat - 1
-        folds = stratified_folds(train, validation, compare.folds, seed)
-        for k, (fit_part, held) in enumerate(folds, start=1):
+        for k, (fit_part, held) in enumerate(
+            stratified_folds(train, validation, compare.folds, seed), start=1
+        ):
             inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
-            fold_scores, rows = _score_fold(configs, inner, held, (repeat, k), names)
-            for name, score in fold_scores.items():
-                scores[name].append(score)
+            folds.append(((repeat, k), inner, held))
+    with fan_out(fanout) as runner:
+        tasks = []
+        for key, inner, held in folds:
+            inner_shared, held_shared = runner.share(inner), runner.share(held)
+            for group in _shared_fits(configs):
+                group = {n: configured(runner, c) for n, c in group.items()}
+                prefix = f"{'/'.join(group)} repeat {key[0]} fold {key[1]}: "
+                tasks.append(
+                    Task(
+                        prefix.rstrip(": "),
+                        score_on_fold,
+                        (inner_shared, held_shared, group, prefix),
+                    )
+                )
+        results = runner.run(tasks, "compare")
+    scores: dict[str, list[float]] = {name: [] for name in configs}
+    oof_rows = []
+    fold_results = iter(results)
+    for key, _, held in folds:
+        per_fold = {}
+        for _ in _shared_fits(configs):
+            per_fold |= next(fold_results)
+        for name in configs:  # the order candidates are listed in
+            score, rows = _track_fold(name, key, held, per_fold[name], names)
+            scores[name].append(score)
             oof_rows += rows
     n = len(train["y"]) + len(validation["y"])
     reference = compare.reference or compare.candidates[0]
@@ -106,22 +145,15 @@ def cross_validate_candidates(
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
 
 
-def _score_fold(configs, inner, held, key, names) -> tuple[dict, list[dict]]:
-    """Every candidate fitted on one fold's ``inner`` split and scored on ``held``:
-    macro F1 per candidate and the out-of-fold rows."""
+def _track_fold(name, key, held, result, names) -> tuple[float, list[dict]]:
+    """One candidate's fold: macro F1, its nested run, the out-of-fold rows."""
     repeat, k = key
-    scores, oof_rows, cache = {}, [], {}
-    for name, config in configs.items():
-        prefix = f"{name} repeat {repeat} fold {k}: "
-        fields = {"configuration": name, "repeat": repeat, "fold": k}
-        with nested_run(prefix.rstrip(": "), fields) as run:
-            fitted: Classifier = _fitted(cache, key, inner, config, prefix)
-            probs = fitted.probabilities(held, config.window)
-            metrics = classification_metrics(held["y"], probs.argmax(1), names)
-            log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
-        scores[name] = metrics["macro_f1"]
-        oof_rows += _oof_rows(name, repeat, k, held, probs, names)
-    return scores, oof_rows
+    probs = result["probs"]
+    metrics = classification_metrics(held["y"], probs.argmax(1), names)
+    fields = {"configuration": name, "repeat": repeat, "fold": k}
+    with nested_run(f"{name} repeat {repeat} fold {k}", fields) as run:
+        log_fit(run, result["history"], {"macro_f1": metrics["macro_f1"]})
+    return metrics["macro_f1"], _oof_rows(name, repeat, k, held, probs, names)
 
 
 def _summary_row(name, values, reference_values, reference, n, folds) -> dict:
@@ -165,6 +197,7 @@ def add_test_column(
     train_params: TrainConfig,
     candidates: dict[str, Any],
     compare: CompareParams,
+    fanout: FanoutParams,
 ) -> pd.DataFrame:
     """``test_macro_f1`` per candidate (one fit on the standard split) where the test
     split has labels: reported beside the cross-validated figures, never chosen on
@@ -172,12 +205,28 @@ def add_test_column(
     if not compare.score_test or not len(test["y"]) or (test["y"] < 0).any():
         return table
     names = [str(c) for c in train["class_names"]]
-    scores = []
-    for name in table["configuration"]:
-        config = candidate_config(train_params, candidates, name, "compare.candidates")
-        fitted = fit(train, validation, config, log_prefix=f"{name} test column: ")
-        probs = fitted.probabilities(test, config.window)
-        scores.append(
-            classification_metrics(test["y"], probs.argmax(1), names)["macro_f1"]
-        )
+    with fan_out(fanout) as runner:
+        shared = [runner.share(part) for part in (train, validation, test)]
+        tasks = [
+            Task(
+                f"{name} test column",
+                predict_test,
+                (*shared, configured(runner, _config(train_params, candidates, name))),
+            )
+            for name in table["configuration"]
+        ]
+        probs = runner.run(tasks, "compare test column")
+    scores = [
+        classification_metrics(test["y"], p.argmax(1), names)["macro_f1"] for p in probs
+    ]
     return table.assign(test_macro_f1=np.round(scores, 6))
+
+
+def _config(train_params, candidates, name) -> TrainConfig:
+    return candidate_config(train_params, candidates, name, "compare.candidates")
+
+
+def predict_test(train, validation, test, config: TrainConfig):
+    """One task: fit ``config`` on the standard split, probabilities on ``test``."""
+    fitted = fit(train, validation, config, log_prefix="test column: ")
+    return fitted.probabilities(test, config.window)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ...baselines import minirocket_row, score_row
+from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.artifacts import build_artifact
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
@@ -73,6 +74,7 @@ def fit_selected_ensemble(
     train_params: TrainConfig,
     candidates: dict[str, Any],
     selection: dict[str, Any],
+    fanout: FanoutParams,
 ) -> tuple[dict, pd.DataFrame]:
     """Refit every selected candidate on the training split and vote (soft, weighted
     by picks); score the ensemble, the best single candidate, MiniRocket and
@@ -85,13 +87,30 @@ def fit_selected_ensemble(
     """
     names = list(selection["weights"])
     best = selection["best_single"]
-    fitted, seconds = {}, {}
-    for name in dict.fromkeys([*names, best]):
-        config = candidate_config(train_params, candidates, name, "compare.candidates")
-        started = time.perf_counter()
-        result = fit(train, validation, config, log_prefix=f"selected {name}: ")
-        seconds[name] = time.perf_counter() - started
-        fitted[name] = build_artifact(result, config, feature_transform)
+    refits = list(dict.fromkeys([*names, best]))
+    labelled = len(test["y"]) and (test["y"] >= 0).all()
+    configs = {
+        name: candidate_config(train_params, candidates, name, "compare.candidates")
+        for name in refits
+    }
+    with fan_out(fanout) as runner:
+        shared = [runner.share(part) for part in (train, validation)]
+        tasks = [
+            Task(
+                f"selected {name}",
+                refit_member,
+                (*shared, feature_transform, configured(runner, config)),
+            )
+            for name, config in configs.items()
+        ]
+        if labelled:  # the baselines fitted in the same run
+            tasks += [
+                Task(kind, baseline_row, (*shared, test, train_params.seed, kind))
+                for kind in ("minirocket", "multirocket_hydra")
+            ]
+        results = runner.run(tasks, "select refits")
+    fitted = {name: results[i][0] for i, name in enumerate(refits)}
+    seconds = {name: results[i][1] for i, name in enumerate(refits)}
     ensemble = {
         "format": ENSEMBLE_FORMAT,
         "vote": "soft",
@@ -102,9 +121,9 @@ def fit_selected_ensemble(
         "selection": selection,
     }
     rows = []
-    if len(test["y"]) and (test["y"] >= 0).all():  # the one look at the test split
+    if labelled:  # the one look at the test split
         rows = _test_rows(ensemble, fitted, seconds, selection, train, validation, test)
-        rows += _baseline_rows(train, validation, test, train_params.seed)
+        rows += results[len(refits) :]
         log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
@@ -143,12 +162,18 @@ def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):
     ]
 
 
-def _baseline_rows(train, validation, test, seed: int) -> list[dict]:
-    """MiniRocket and MultiRocket-Hydra fitted in the same run, on train +
-    validation, scored on test."""
+def refit_member(train, validation, feature_transform, config: TrainConfig):
+    """One task: a selected candidate refitted on the training split; its
+    artifact and fit seconds."""
+    started = time.perf_counter()
+    result = fit(train, validation, config, log_prefix="selected: ")
+    seconds = time.perf_counter() - started
+    return build_artifact(result, config, feature_transform), seconds
+
+
+def baseline_row(train, validation, test, seed: int, kind: str) -> dict:
+    """One task: MiniRocket or MultiRocket-Hydra fitted on train + validation,
+    scored on test."""
     pooled = concat_model_inputs(train, validation)
     class_names = [str(c) for c in test["class_names"]]
-    return [
-        minirocket_row(pooled, test, seed, class_names, kind)
-        for kind in ("minirocket", "multirocket_hydra")
-    ]
+    return minirocket_row(pooled, test, seed, class_names, kind)

@@ -30,6 +30,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:train",
                     "params:candidates",
                     "ensemble_selection",
+                    "params:fanout",
                 ],
                 outputs=["selected_ensemble_model", "selection_table"],
                 name="fit_selected_ensemble_node",

@@ -1,0 +1,196 @@
+"""Independent fits as tasks: one at a time here, on this machine's cores, or on a
+Dask cluster (the ``fanout`` block, ``parameters_fanout.yml``).
+
+A node builds its fits as ``Task`` objects (a top-level function and its inputs)
+and hands them to ``fan_out(params).run``; results come back in the order given,
+whatever order they finish in, so tables are those of a sequential run.
+
+- ``workers: 1``: in this process, in order.
+- ``workers: null`` (default): a Dask ``LocalCluster`` of ``cores // threads_per_fit``
+  worker processes, one fit each at a time, ``threads_per_fit`` torch threads per
+  fit (workers x threads <= cores: no oversubscription). Every fit, here or on a
+  worker, runs with ``threads_per_fit`` torch and BLAS threads: the same float
+  reductions, so the tables of every runner are the same.
+- ``scheduler: tcp://host:8786`` (or ``PIRATE_PAIN_DASK_SCHEDULER``): the fits go to
+  that scheduler's workers; inputs travel with the tasks (scattered once per fold).
+  A worker that dies mid-fit loses nothing: the scheduler runs the task elsewhere.
+
+Workers never touch MLflow: the node logs each fit's nested run from the results,
+in this process, so no worker opens a stray run (kedro-mlflow #689).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import Field
+
+from .modeling.config import ConfigBlock, TrainConfig
+
+logger = logging.getLogger(__name__)
+
+SCHEDULER_ENV = "PIRATE_PAIN_DASK_SCHEDULER"
+
+
+class FanoutParams(ConfigBlock):
+    workers: int | None = Field(None, ge=1)  # null: cores // threads_per_fit
+    threads_per_fit: int = Field(1, ge=1)  # torch threads of one fit in a worker
+    scheduler: str | None = None  # a Dask scheduler address; null: $SCHEDULER_ENV
+    retries: int = Field(2, ge=0)  # reruns of a task that raised on a worker
+
+    def address(self) -> str | None:
+        return self.scheduler or os.environ.get(SCHEDULER_ENV) or None
+
+    def local_workers(self) -> int:
+        if self.workers is not None:
+            return self.workers
+        return max(1, (os.cpu_count() or 1) // self.threads_per_fit)
+
+
+@dataclass
+class Task:
+    """One fit: ``function(*args)`` runs where a worker is free."""
+
+    name: str
+    function: Callable[..., Any]
+    args: tuple = field(default_factory=tuple)
+
+
+def run_task(function: Callable[..., Any], threads: int, *args: Any) -> Any:
+    """``function(*args)`` with ``threads`` BLAS / OpenMP threads (threadpoolctl), as
+    on a worker whatever the process: the same float reductions, the same result."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return function(*args)
+
+
+class Sequential:
+    """Tasks one after the other in this process (``workers: 1``), with the
+    threads a worker would have, so the results are a worker's."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def run(self, tasks: list[Task], route: str) -> list[Any]:
+        progress = Progress(route, len(tasks))
+        results = []
+        for task in tasks:
+            results.append(run_task(task.function, self.threads, *task.args))
+            progress.done(task.name)
+        return results
+
+
+class OnDask:
+    """Tasks on a Dask cluster: a ``LocalCluster`` of this machine, or a scheduler
+    at an address."""
+
+    def __init__(self, client, threads: int, retries: int) -> None:
+        self.client, self.threads, self.retries = client, threads, retries
+
+    def share(self, value: Any) -> Any:
+        """``value`` sent to the cluster once; tasks that take it read it there."""
+        # in a list: scatter sends a dict or tuple as one value, not its items
+        return self.client.scatter([value], hash=False)[0]
+
+    def run(self, tasks: list[Task], route: str) -> list[Any]:
+        from dask.distributed import as_completed
+
+        progress = Progress(route, len(tasks))
+        run_id = uuid.uuid4().hex[:8]
+        futures = [
+            self.client.submit(
+                run_task,
+                task.function,
+                self.threads,
+                *task.args,
+                key=f"{task.name}-{run_id}-{i}",
+                pure=False,
+                retries=self.retries,
+            )
+            for i, task in enumerate(tasks)
+        ]
+        names = {future.key: task.name for future, task in zip(futures, tasks)}
+        try:
+            for future in as_completed(futures):
+                if future.status == "error":
+                    future.result()  # raises the task's own exception, here
+                progress.done(names[future.key])
+            return self.client.gather(futures)
+        finally:
+            self.client.cancel(futures)
+
+
+class Progress:
+    """One line per finished fit: done of total, elapsed, estimated remaining."""
+
+    def __init__(self, route: str, total: int) -> None:
+        self.route, self.total, self.count = route, total, 0
+        self.started = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        self.count += 1
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.count * (self.total - self.count)
+        logger.info(
+            "%s: %d/%d fits done (%s), %s elapsed, about %s left",
+            self.route,
+            self.count,
+            self.total,
+            name,
+            _clock(elapsed),
+            _clock(left),
+        )
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{seconds:02d}s"
+
+
+def configured(runner, config: TrainConfig) -> TrainConfig:
+    """``config`` as the runner fits it: ``threads_per_fit`` torch threads."""
+    return config.model_copy(update={"torch_threads": runner.threads})
+
+
+@contextmanager
+def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
+    """The runner ``params`` ask for, closed (its local cluster stopped) after."""
+    address = params.address()
+    if address is None and params.local_workers() == 1:
+        yield Sequential(params.threads_per_fit)
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if address is not None:
+        logger.info("Fits go to the Dask scheduler at %s", address)
+        with Client(address) as client:
+            yield OnDask(client, params.threads_per_fit, params.retries)
+        return
+    workers = params.local_workers()
+    logger.info(
+        "Fits run on %d local worker processes, %d thread(s) each",
+        workers,
+        params.threads_per_fit,
+    )
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield OnDask(client, params.threads_per_fit, params.retries)

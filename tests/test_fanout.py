@@ -1,0 +1,96 @@
+"""Fits fanned out: the same tables as one fit at a time, on a real Dask
+``LocalCluster`` of two worker processes, even when a worker dies mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from pirate_pain.fanout import FanoutParams, Sequential, Task, fan_out
+from tests.conftest import TINY_TRAIN, read_output, run_pipeline
+
+SELECT = {"candidates": ["bigru", "bigru_focal", "minirocket"], "folds": 2}
+OUTPUTS = ("comparison_table", "oof_predictions", "selection_table")
+TIMES = ["fit_seconds", "predict_seconds"]
+
+
+def _square(value: int) -> int:
+    return value * value
+
+
+def test_one_worker_runs_in_this_process_in_order():
+    with fan_out(FanoutParams(workers=1)) as runner:
+        assert isinstance(runner, Sequential)
+        tasks = [Task(str(k), _square, (k,)) for k in range(5)]
+        assert runner.run(tasks, "squares") == [0, 1, 4, 9, 16]
+
+
+def test_the_default_spreads_over_the_cores_without_oversubscription():
+    cores = os.cpu_count() or 1
+    assert FanoutParams().local_workers() == cores
+    assert FanoutParams(threads_per_fit=2).local_workers() == max(1, cores // 2)
+    assert FanoutParams(workers=3).local_workers() == 3
+
+
+def test_an_address_in_the_environment_points_at_a_scheduler(monkeypatch):
+    monkeypatch.setenv("PIRATE_PAIN_DASK_SCHEDULER", "tcp://10.0.0.5:8786")
+    assert FanoutParams().address() == "tcp://10.0.0.5:8786"
+    assert FanoutParams(scheduler="tcp://a:1").address() == "tcp://a:1"
+
+
+def _select(project, fanout: dict) -> dict[str, pd.DataFrame]:
+    params = {"train": TINY_TRAIN, "select": SELECT, "fanout": fanout}
+    run_pipeline(project, "select", params)
+    tables = {}
+    for name in OUTPUTS:
+        path = sorted((project / "data").glob(f"*/{name}.csv/*/*"))[-1]
+        tables[name] = read_output(path).drop(columns=TIMES, errors="ignore")
+    selection = sorted((project / "data").glob("*/ensemble_selection.json/*/*"))[-1]
+    tables["ensemble_selection"] = pd.read_json(selection, typ="series").to_frame()
+    return tables
+
+
+def _kill_one_worker_when_busy(client, killed: list) -> None:
+    """SIGKILL one worker process as soon as it is running a fit."""
+    for _ in range(600):
+        busy = [w for w, tasks in client.processing().items() if tasks]
+        if busy:
+            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_select_on_a_local_cluster_matches_the_sequential_run(project):
+    from dask.distributed import Client, LocalCluster
+
+    sequential = _select(project, {"workers": 1})
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        address = cluster.scheduler_address
+        fanned = _select(project, {"scheduler": address})
+        killed: list[int] = []
+        killer = threading.Thread(
+            target=_kill_one_worker_when_busy, args=(client, killed)
+        )
+        killer.start()
+        survived = _select(project, {"scheduler": address})
+        killer.join()
+    assert killed, "no worker was killed: the run ended before any fit started"
+    for name in [*OUTPUTS, "ensemble_selection"]:  # bit for bit
+        pd.testing.assert_frame_equal(fanned[name], sequential[name], check_exact=True)
+        pd.testing.assert_frame_equal(
+            survived[name], sequential[name], check_exact=True
+        )
+    assert len(sequential["oof_predictions"]) == 3 * 60  # every candidate, every row
