@@ -110,11 +110,12 @@ def cross_validate_candidates(
         ):
             inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
             folds.append(((repeat, k), inner, held))
+    groups = _shared_fits(configs)  # candidates that share one fit per fold
     with fan_out(fanout) as runner:
         tasks = []
         for key, inner, held in folds:
             inner_shared, held_shared = runner.share(inner), runner.share(held)
-            for group in _shared_fits(configs):
+            for group in groups:
                 group = {n: configured(runner, c) for n, c in group.items()}
                 prefix = f"{'/'.join(group)} repeat {key[0]} fold {key[1]}: "
                 tasks.append(
@@ -130,7 +131,7 @@ def cross_validate_candidates(
     fold_results = iter(results)
     for key, _, held in folds:
         per_fold = {}
-        for _ in _shared_fits(configs):
+        for _ in groups:
             per_fold |= next(fold_results)
         for name in configs:  # the order candidates are listed in
             score, rows = _track_fold(name, key, held, per_fold[name], names)
