@@ -12,7 +12,8 @@ whatever order they finish in, so tables are those of a sequential run.
   worker, runs with ``threads_per_fit`` torch and BLAS threads: the same float
   reductions, so the tables of every runner are the same.
 - ``scheduler: tcp://host:8786`` (or ``PIRATE_PAIN_DASK_SCHEDULER``): the fits go to
-  that scheduler's workers; inputs travel with the tasks (scattered once per fold).
+  that scheduler's workers; inputs travel with the tasks (each fold sent once to
+  every worker).
   A worker that dies mid-fit loses nothing: the scheduler runs the task elsewhere.
 
 Workers never touch MLflow: the node logs each fit's nested run from the results,
@@ -37,6 +38,10 @@ from .modeling.config import ConfigBlock, TrainConfig
 logger = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "PIRATE_PAIN_DASK_SCHEDULER"
+# Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed
+# memory back at once and a torch fit, which frees and reallocates its tensors every
+# batch, runs 1.5x slower (measured, benchmarks/fanout_speed.py). None unsets it.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
 class FanoutParams(ConfigBlock):
@@ -65,11 +70,14 @@ class Task:
 
 def run_task(function: Callable[..., Any], threads: int, *args: Any) -> Any:
     """``function(*args)`` with ``threads`` BLAS / OpenMP threads (threadpoolctl), as
-    on a worker whatever the process: the same float reductions, the same result."""
+    on a worker whatever the process: the same float reductions, the same result.
+    Returns the result and the seconds it took there."""
     from threadpoolctl import threadpool_limits
 
+    started = time.perf_counter()
     with threadpool_limits(limits=threads):
-        return function(*args)
+        result = function(*args)
+    return result, time.perf_counter() - started
 
 
 class Sequential:
@@ -86,8 +94,9 @@ class Sequential:
         progress = Progress(route, len(tasks))
         results = []
         for task in tasks:
-            results.append(run_task(task.function, self.threads, *task.args))
-            progress.done(task.name)
+            result, seconds = run_task(task.function, self.threads, *task.args)
+            results.append(result)
+            progress.done(task.name, seconds)
         return results
 
 
@@ -99,55 +108,76 @@ class OnDask:
         self.client, self.threads, self.retries = client, threads, retries
 
     def share(self, value: Any) -> Any:
-        """``value`` sent to the cluster once; tasks that take it read it there."""
+        """``value`` sent to every worker once; tasks that take it read it there,
+        and a worker that dies takes no input with it (the others hold copies)."""
         # in a list: scatter sends a dict or tuple as one value, not its items
-        return self.client.scatter([value], hash=False)[0]
+        return self.client.scatter([value], hash=False, broadcast=True)[0]
 
     def run(self, tasks: list[Task], route: str) -> list[Any]:
+        """At most one task per worker thread in flight, the next in order as soon
+        as one finishes: no worker idles while tasks wait (the scheduler would
+        otherwise place tasks by where their data lies and how long it guesses
+        they take), and results are this run's to reorder."""
         from dask.distributed import as_completed
 
         progress = Progress(route, len(tasks))
         run_id = uuid.uuid4().hex[:8]
-        futures = [
-            self.client.submit(
+        waiting = list(enumerate(tasks))[::-1]  # pop() takes the next in order
+        names, order, results, futures = {}, {}, [None] * len(tasks), []
+        running = as_completed()
+
+        def submit() -> None:
+            i, task = waiting.pop()
+            future = self.client.submit(
                 run_task,
                 task.function,
                 self.threads,
                 *task.args,
-                key=f"{task.name}-{run_id}-{i}",
+                key=f"fit-{run_id}-{i}",
                 pure=False,
                 retries=self.retries,
             )
-            for i, task in enumerate(tasks)
-        ]
-        names = {future.key: task.name for future, task in zip(futures, tasks)}
+            names[future.key], order[future.key] = task.name, i
+            futures.append(future)
+            running.add(future)
+
         try:
-            for future in as_completed(futures):
-                if future.status == "error":
-                    future.result()  # raises the task's own exception, here
-                progress.done(names[future.key])
-            return self.client.gather(futures)
+            while waiting and running.count() < self.slots():
+                submit()
+            for future in running:
+                # raises the task's own exception here when it failed
+                results[order[future.key]], seconds = future.result()
+                progress.done(names[future.key], seconds)
+                while waiting and running.count() < self.slots():
+                    submit()
+            return results
         finally:
             self.client.cancel(futures)
 
+    def slots(self) -> int:
+        """Worker threads in the cluster now (workers may join or leave)."""
+        return max(1, sum(self.client.nthreads().values()))
+
 
 class Progress:
-    """One line per finished fit: done of total, elapsed, estimated remaining."""
+    """One line per finished fit: its seconds, done of total, elapsed, estimated
+    remaining."""
 
     def __init__(self, route: str, total: int) -> None:
         self.route, self.total, self.count = route, total, 0
         self.started = time.perf_counter()
 
-    def done(self, name: str) -> None:
+    def done(self, name: str, seconds: float) -> None:
         self.count += 1
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.count * (self.total - self.count)
         logger.info(
-            "%s: %d/%d fits done (%s), %s elapsed, about %s left",
+            "%s: %d/%d fits done (%s, %s), %s elapsed, about %s left",
             self.route,
             self.count,
             self.total,
             name,
+            _clock(seconds),
             _clock(elapsed),
             _clock(left),
         )
@@ -170,6 +200,7 @@ def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
     if address is None and params.local_workers() == 1:
         yield Sequential(params.threads_per_fit)
         return
+    import dask
     from dask.distributed import Client, LocalCluster
 
     if address is not None:
@@ -184,6 +215,7 @@ def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
         params.threads_per_fit,
     )
     with (
+        dask.config.set(WORKER_CONFIG),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
