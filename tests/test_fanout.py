@@ -52,6 +52,18 @@ def test_an_address_in_the_environment_points_at_a_scheduler(monkeypatch):
     assert FanoutParams(scheduler="tcp://a:1").address() == "tcp://a:1"
 
 
+def _worker_facts(_: int) -> tuple[int, str | None]:
+    return os.getpid(), os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_workers_are_other_processes_without_dasks_malloc_trim():
+    # Dask's MALLOC_TRIM_THRESHOLD_=65536 makes a torch fit 1.5x slower (docs/fanout.md)
+    with fan_out(FanoutParams(workers=2)) as runner:
+        facts = runner.run([Task(str(k), _worker_facts, (k,)) for k in range(4)], "w")
+    assert all(pid != os.getpid() for pid, _ in facts)
+    assert {trim for _, trim in facts} == {None}
+
+
 def _select(project, fanout: dict) -> dict[str, pd.DataFrame]:
     params = {"train": TINY_TRAIN, "select": SELECT, "fanout": fanout}
     run_pipeline(project, "select", params)

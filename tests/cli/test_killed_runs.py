@@ -22,18 +22,20 @@ TINY = (
     "--params=train.epochs=40,train.patience=40,train.model.hidden_size=4,"
     "train.model.num_layers=1,train.progress_bar=false"
 )
-# (what the log says just before the kill, where that is)
+SHORT = TINY.replace("40", "2")
+# (what the log says just before the kill, where that is, the run's parameters):
+# 40 epochs where the kill must land inside the fit, 2 where it lands after it
 KILL_POINTS = [
-    ("epoch 2/40", "during a fit"),
-    ("Saving data to trained_model", "during a save"),
-    ("Completed 9 out of", "between nodes"),
+    ("epoch 2/40", "during a fit", TINY),
+    ("Saving data to trained_model", "during a save", SHORT),
+    ("Completed 9 out of", "between nodes", SHORT),
 ]
 
 
-def _run_until(root, marker: str) -> None:
+def _run_until(root, marker: str, params: str) -> None:
     """Start ``kedro run`` and SIGKILL it when ``marker`` is logged."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "kedro", "run", "--pipeline=train", TINY],
+        [sys.executable, "-m", "kedro", "run", "--pipeline=train", params],
         cwd=root,
         env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "COLUMNS": "300"},
         stderr=subprocess.PIPE,
@@ -87,13 +89,12 @@ def test_sigkill_at_any_point_leaves_a_clean_state_and_no_running_mlflow_run(
     tmp_path,
 ):
     root = make_project(tmp_path / "project")
-    for marker, where in KILL_POINTS:
-        _run_until(root, marker)
+    for marker, where, params in KILL_POINTS:
+        _run_until(root, marker, params)
         _check_outputs_whole(root / "data", where)
     assert "RUNNING" in _statuses(root)  # what the killed processes left
 
-    short = TINY.replace("40", "2")
-    done = kedro_cli(root, "run", "--pipeline=train", short)
+    done = kedro_cli(root, "run", "--pipeline=train", SHORT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "as KILLED" in done.stderr
     statuses = _statuses(root)
@@ -105,7 +106,7 @@ def test_sigkill_at_any_point_leaves_a_clean_state_and_no_running_mlflow_run(
     for command in (
         ["run", "--pipeline=report"],
         ["run", "--pipeline=inference"],
-        ["rerun", "--pipeline=train", short],  # nothing changed: nothing runs
+        ["rerun", "--pipeline=train", SHORT],  # nothing changed: nothing runs
     ):
         result = kedro_cli(root, *command)
         assert result.returncode == 0, (command, result.stderr[-2000:])

@@ -52,37 +52,8 @@ def _latest_csv(folder) -> pd.DataFrame:
 def test_ensemble_and_inference_end_to_end(ensemble_project):
     root = ensemble_project
     params = {"train": TINY_TRAIN}
-    run_pipeline(root, "ensemble", params)
-    table = _latest_csv(root / "data/08_reporting/ensemble_comparison.csv")
-    expected = {
-        "gru_seed1",
-        "gru_seed2",
-        "lstm_seed1",
-        "fcn_seed1",
-        "ensemble (hard vote)",
-        "ensemble (soft vote)",
-    }
-    assert set(table["model"]) == expected
-    assert set(table["split"]) == {"validation", "test"}  # synthetic test has labels
-    for member in ("gru_seed1", "gru_seed2", "lstm_seed1", "fcn_seed1"):
-        assert any(
-            (root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir()
-        )
-
-    run_pipeline(root, "inference_ensemble", params)
-    submission = _latest_csv(root / "data/07_model_output/submission.csv")
-    raw = pd.read_csv(
-        root / "data/01_raw/synthetic/pirate_pain_test.csv", dtype={"sample_index": str}
-    )
-    assert list(submission.columns) == ["sample_index", "label"]
-    assert submission["sample_index"].tolist() == list(pd.unique(raw["sample_index"]))
-    assert submission["sample_index"].iloc[0] == "000"
-    assert set(submission["label"]) <= {"no_pain", "low_pain", "high_pain"}
-    probabilities = _latest_csv(root / "data/07_model_output/test_probabilities.csv")
-    assert probabilities.filter(like="p_").sum(axis=1).round(3).eq(1.0).all()
-
     # `kedro run --runner=ParallelRunner` gives the very same members and predictions
-    # as a sequential `kedro run` (both fresh processes, as a user runs them).
+    # as a sequential `kedro run` (both through Kedro's command line).
     tiny = ",".join(
         [
             "train.epochs=2",
@@ -100,10 +71,33 @@ def test_ensemble_and_inference_end_to_end(ensemble_project):
         assert result.returncode == 0, result.stderr[-3000:]
         tables.append(_latest_csv(root / "data/08_reporting/ensemble_comparison.csv"))
     pd.testing.assert_frame_equal(tables[0], tables[1])
+    expected = {
+        "gru_seed1",
+        "gru_seed2",
+        "lstm_seed1",
+        "fcn_seed1",
+        "ensemble (hard vote)",
+        "ensemble (soft vote)",
+    }
     assert set(tables[1]["model"]) == expected
+    assert set(tables[1]["split"]) == {"validation", "test"}  # synthetic test: labels
+    for member in ("gru_seed1", "gru_seed2", "lstm_seed1", "fcn_seed1"):
+        assert any(
+            (root / f"data/06_models/ensemble/{member}/trained_model.pt").iterdir()
+        )
     assert_members_tracked(root, {m for m in expected if "vote" not in m})
+
     run_pipeline(root, "inference_ensemble", params)
     submission = _latest_csv(root / "data/07_model_output/submission.csv")
+    raw = pd.read_csv(
+        root / "data/01_raw/synthetic/pirate_pain_test.csv", dtype={"sample_index": str}
+    )
+    assert list(submission.columns) == ["sample_index", "label"]
+    assert submission["sample_index"].tolist() == list(pd.unique(raw["sample_index"]))
+    assert submission["sample_index"].iloc[0] == "000"
+    assert set(submission["label"]) <= {"no_pain", "low_pain", "high_pain"}
+    probabilities = _latest_csv(root / "data/07_model_output/test_probabilities.csv")
+    assert probabilities.filter(like="p_").sum(axis=1).round(3).eq(1.0).all()
 
     # Reordered columns with the same names are fine; the same labels come out.
     shuffled = raw[raw.columns[::-1]]
