@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 SCHEDULER_ENV = "PIRATE_PAIN_DASK_SCHEDULER"
 # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed
 # memory back at once and a torch fit, which frees and reallocates its tensors every
-# batch, runs 1.5x slower (measured, benchmarks/fanout_speed.py). None unsets it.
+# batch, runs 1.5x slower (measured: docs/fanout.md). None unsets it.
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
@@ -68,7 +68,9 @@ class Task:
     args: tuple = field(default_factory=tuple)
 
 
-def run_task(function: Callable[..., Any], threads: int, *args: Any) -> Any:
+def run_task(
+    function: Callable[..., Any], threads: int, *args: Any
+) -> tuple[Any, float]:
     """``function(*args)`` with ``threads`` BLAS / OpenMP threads (threadpoolctl), as
     on a worker whatever the process: the same float reductions, the same result.
     Returns the result and the seconds it took there."""
@@ -123,7 +125,7 @@ class OnDask:
         progress = Progress(route, len(tasks))
         run_id = uuid.uuid4().hex[:8]
         waiting = list(enumerate(tasks))[::-1]  # pop() takes the next in order
-        names, order, results, futures = {}, {}, [None] * len(tasks), []
+        index, results, futures = {}, [None] * len(tasks), []
         running = as_completed()
 
         def submit() -> None:
@@ -137,7 +139,7 @@ class OnDask:
                 pure=False,
                 retries=self.retries,
             )
-            names[future.key], order[future.key] = task.name, i
+            index[future.key] = i
             futures.append(future)
             running.add(future)
 
@@ -146,8 +148,9 @@ class OnDask:
                 submit()
             for future in running:
                 # raises the task's own exception here when it failed
-                results[order[future.key]], seconds = future.result()
-                progress.done(names[future.key], seconds)
+                i = index[future.key]
+                results[i], seconds = future.result()
+                progress.done(tasks[i].name, seconds)
                 while waiting and running.count() < self.slots():
                     submit()
             return results
