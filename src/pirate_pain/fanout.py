@@ -12,8 +12,8 @@ whatever order they finish in, so tables are those of a sequential run.
   worker, runs with ``threads_per_fit`` torch and BLAS threads: the same float
   reductions, so the tables of every runner are the same.
 - ``scheduler: tcp://host:8786`` (or ``PIRATE_PAIN_DASK_SCHEDULER``): the fits go to
-  that scheduler's workers; inputs travel with the tasks (each fold sent once to
-  every worker).
+  that scheduler's workers; inputs travel with each task (at most one task per
+  worker thread in flight).
   A worker that dies mid-fit loses nothing: the scheduler runs the task elsewhere.
 
 Workers never touch MLflow: the node logs each fit's nested run from the results,
@@ -110,10 +110,11 @@ class OnDask:
         self.client, self.threads, self.retries = client, threads, retries
 
     def share(self, value: Any) -> Any:
-        """``value`` sent to every worker once; tasks that take it read it there,
-        and a worker that dies takes no input with it (the others hold copies)."""
-        # in a list: scatter sends a dict or tuple as one value, not its items
-        return self.client.scatter([value], hash=False, broadcast=True)[0]
+        """``value`` itself: it travels with each task that takes it, so a worker
+        that dies takes no input with it. (Data scattered to the workers is not
+        safe: Dask's memory manager drops the extra copies, and a killed worker's
+        fits were cancelled for "lost dependencies".)"""
+        return value
 
     def run(self, tasks: list[Task], route: str) -> list[Any]:
         """At most one task per worker thread in flight, the next in order as soon
