@@ -29,8 +29,8 @@ def _objective(train: dict, validation: dict, base: TrainConfig, params: TunePar
     folds = params.objective_folds
 
     def objective(trial: optuna.Trial) -> float:
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-        try:
+        try:  # the first write too: a connection cut there is this trial's reason
+            trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             return train_and_score(trial)
         except optuna.TrialPruned:
             raise
