@@ -31,7 +31,14 @@ class TrackedOutput(BaseModel):
 
     artifact_path: str | None = None  # the run's artifact folder for the file
     log: (
-        Literal["history", "validation_scores", "comparison_scores", "model"] | None
+        Literal[
+            "history",
+            "validation_scores",
+            "comparison_scores",
+            "calibration_scores",
+            "model",
+        ]
+        | None
     ) = None  # what else the saved data becomes: metrics, or the served model
 
 
@@ -51,6 +58,7 @@ def tracked_outputs(conf_catalog: dict[str, Any]) -> dict[str, TrackedOutput]:
             raise UserInputError(
                 f"The catalog entry {name} has metadata.mlflow.{where} "
                 f"{problem['input']!r}: {problem['msg']} (artifact_path: a folder "
-                "name; log: history, validation_scores, comparison_scores or model)."
+                "name; log: history, validation_scores, comparison_scores, calibration_scores "
+                "or model)."
             ) from exc
     return tracked

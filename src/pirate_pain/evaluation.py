@@ -99,3 +99,57 @@ def plot_comparison(table):
     ax.set_xlabel("macro F1 (repeated k-fold, Nadeau-Bengio 95 % interval)")
     fig.tight_layout()
     return fig
+
+
+def plot_reliability(curves: dict[str, list[dict]], title: str = "Reliability"):
+    """Top-label reliability diagram: accuracy against mean confidence per bin
+    (``calibration.reliability_table`` rows), one line per curve, against the
+    diagonal where a calibrated model lies."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="calibrated")
+    for name, rows in curves.items():
+        confidence = [r["confidence"] for r in rows]
+        accuracy = [r["accuracy"] for r in rows]
+        ax.plot(confidence, accuracy, marker="o", label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean confidence (top class)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_attributions(explained: dict):
+    """Per predicted class: each column's mean share of the attribution (left) and
+    each tenth of the sequence's (right)."""
+    names = [n for n, v in explained["per_class"].items() if v["columns"] is not None]
+    columns = explained["columns"]
+    shares = np.array([explained["per_class"][n]["columns"] for n in names])
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(11, 1.2 + 0.5 * len(names)), width_ratios=[3, 1]
+    )
+    left.imshow(shares, aspect="auto", cmap="viridis")
+    left.set_xticks(range(len(columns)), columns, rotation=90, fontsize=7)
+    left.set_yticks(range(len(names)), names)
+    left.set_title("share of the attribution per column")
+    for name in names:
+        right.plot(explained["per_class"][name]["time"], marker="o", label=name)
+    right.set_xlabel(f"tenth of the sequence (of {explained['time_bins']})")
+    right.set_title("per moment")
+    right.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sequence_attribution(entry: dict, columns: list[str], title: str):
+    """One sequence's attribution map: columns x time steps."""
+    values = np.asarray(entry["map"])
+    fig, ax = plt.subplots(figsize=(9, 0.16 * len(columns) + 1.2))
+    ax.imshow(values, aspect="auto", cmap="magma", interpolation="nearest")
+    ax.set_yticks(range(len(columns)), columns, fontsize=6)
+    ax.set_xlabel("time step")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -84,6 +84,7 @@ class EnsembleParams(ConfigBlock):
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
     member_seeds: dict[str, list[int]] = Field(default_factory=dict)  # per member
     vote: Literal["hard", "soft"] = "hard"
+    calibrate: bool = True  # temperature and conformal scores after the vote
     torch_threads_per_member: int = Field(1, ge=0)
     include_fold_models: bool = False
     baselines: list[Literal["minirocket"]] = Field(default_factory=list)
@@ -192,6 +193,10 @@ class InferenceParams(ConfigBlock):
     profile_threshold: float = Field(0.2, gt=0, le=1)
     accept_unlike_training: bool = False  # true: skip the profile check
     torch_threads: int = Field(0, ge=0)  # CPU threads; 0: half the cores
+    # prediction sets covering the truth with this probability, per class; null: off
+    coverage: float | None = Field(None, gt=0, lt=1)
+    # which columns and moments made each call (Captum, PyTorch members): slower
+    attributions: bool = False
 
 
 BLOCKS: dict[str, type[BaseModel]] = {

@@ -32,9 +32,15 @@ class PainLevelModel(PythonModel):
         self._inference = InferenceParams(**settings["inference"])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        """``sample_index, label, p_<class>...`` per sequence, in input order."""
+        """``sample_index, label, prediction_set, look_at, p_<class>...`` per
+        sequence, in input order (the set where the model carries a calibration and
+        ``inference.coverage`` is set);
+        with ``params={"attributions": true}`` also its ``top_columns``."""
         from pirate_pain.errors import UserInputError
-        from pirate_pain.pipelines.inference.nodes import predict_test_file
+        from pirate_pain.pipelines.inference.nodes import (
+            explain_test_predictions,
+            predict_test_file,
+        )
 
         frame = pd.DataFrame(model_input).copy()
         id_column = self._ingestion["id_column"]
@@ -44,6 +50,15 @@ class PainLevelModel(PythonModel):
             _, probabilities = predict_test_file(
                 self._predictor, frame, self._ingestion, self._inference
             )
+            if (params or {}).get("attributions"):
+                asked = self._inference.model_copy(update={"attributions": True})
+                explained = explain_test_predictions(
+                    self._predictor, frame, probabilities, self._ingestion, asked
+                )
+                top = explained.get("top_columns", {})
+                probabilities["top_columns"] = [
+                    "|".join(top.get(str(s), [])) for s in probabilities[id_column]
+                ]
         except UserInputError as exc:  # the server answers 400 with this sentence
             raise MlflowException(str(exc), error_code=INVALID_PARAMETER_VALUE) from exc
         return probabilities.drop(columns="model_id")

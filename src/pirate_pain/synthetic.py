@@ -17,6 +17,9 @@ What is planted (calibrated on the 11 real sequences in ``shared/data``):
   depth grows with the class, so the classes overlap. Per-sequence levels carry no
   class signal, and 4 % of labels are flipped, so no model reaches macro F1 = 1.
 - Shares 77 / 14 / 9 % (no_pain / low_pain / high_pain).
+- Where each episode lies is written beside the data (``planted_episodes.csv``:
+  sample, true class, first step, length), never read by training: the ground truth
+  the attributions are tested against.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ JOINT_COLUMNS = [f"joint_{i:02d}" for i in range(31)]
 CHALLENGE_COLUMNS = ["sample_index", "time", *SURVEY_COLUMNS, *DESCRIPTOR_COLUMNS]
 CHALLENGE_COLUMNS += JOINT_COLUMNS
 MARKER_FILE = "SYNTHETIC_DATA.md"
+TRUTH_FILE = "planted_episodes.csv"  # where each pain episode lies (never trained on)
+PLANTED_JOINTS = [f"joint_{i:02d}" for i in range(4, 10)]  # the dip and tremor
 
 # Real per-joint means of joint_00..12 (from the excerpt).
 _GROUP_A_MEANS = np.array(
@@ -67,7 +72,8 @@ class SyntheticSpec:
 
 
 def _episode_profile(n_steps: int, rng: np.random.Generator, depth: float):
-    """One pain episode: a smooth bump (T,) plus a tremor (T,)."""
+    """One pain episode: a smooth bump (T,), a tremor (T,) and where it lies
+    (first step, number of steps)."""
     length = int(rng.integers(10, 28))
     length = min(length, max(n_steps // 2, 2))  # short test sequences
     start = int(rng.integers(0, n_steps - length + 1))
@@ -77,11 +83,12 @@ def _episode_profile(n_steps: int, rng: np.random.Generator, depth: float):
     phase = rng.uniform(0, 2 * np.pi)
     steps = np.arange(length)
     tremor[start : start + length] = 0.5 * depth * np.sin(1.3 * steps + phase)
-    return bump, tremor
+    return bump, tremor, (start, length)
 
 
 def _one_sequence(label: int, is_pirate: bool, spec: SyntheticSpec, rng):
-    """Numeric block (T, 4 + 31) of one sequence: surveys then joints."""
+    """Numeric block (T, 4 + 31) of one sequence (surveys then joints) and the
+    ``(start, length)`` of each pain episode planted in it."""
     t = spec.n_steps
     joints = np.zeros((t, 31))
     level = rng.normal(0.0, 1.0) * _GROUP_A_SPREAD
@@ -95,9 +102,10 @@ def _one_sequence(label: int, is_pirate: bool, spec: SyntheticSpec, rng):
     joints[:, 30] = 0.5
 
     survey_shift = np.zeros(t)
-    n_episodes = rng.poisson(_EPISODE_RATE[label])
+    n_episodes, episodes = rng.poisson(_EPISODE_RATE[label]), []
     for _ in range(n_episodes):
-        bump, tremor = _episode_profile(t, rng, _EPISODE_DEPTH[label])
+        bump, tremor, where = _episode_profile(t, rng, _EPISODE_DEPTH[label])
+        episodes.append(where)
         joints[:, 4:10] -= (bump + tremor)[:, None]
         joints[:, 26:30] += 3.0 * bump[:, None] * rng.uniform(0.5, 1.5, 4)
         survey_shift += bump * 8
@@ -109,16 +117,31 @@ def _one_sequence(label: int, is_pirate: bool, spec: SyntheticSpec, rng):
     base = rng.choice(3, size=(t, 4), p=[0.11, 0.14, 0.75])
     lowered = rng.random((t, 4)) < np.clip(survey_shift, 0, 0.9)[:, None]
     surveys = np.where(lowered, np.maximum(base - 1, 0), base)
-    return np.concatenate([surveys, joints], axis=1)
+    return np.concatenate([surveys, joints], axis=1), episodes
 
 
 def _make_split(n: int, spec: SyntheticSpec, rng, first_index: int = 0):
     """Long-format frame and labels for ``n`` sequences."""
+    frame, labels, _ = _make_split_with_truth(n, spec, rng, first_index)
+    return frame, labels
+
+
+def _make_split_with_truth(n: int, spec: SyntheticSpec, rng, first_index: int = 0):
+    """Long-format frame, labels and the planted episodes (one row each:
+    ``sample_index, true_label, start, length``) of ``n`` sequences."""
     labels = rng.choice(3, size=n, p=np.asarray(spec.class_shares) / 1.0)
     pirates = rng.random(n) < spec.pirate_share
-    blocks = [_one_sequence(labels[i], pirates[i], spec, rng) for i in range(n)]
-    values = np.concatenate(blocks)
+    made = [_one_sequence(labels[i], pirates[i], spec, rng) for i in range(n)]
+    values = np.concatenate([block for block, _ in made])
     ids = [f"{first_index + i:03d}" for i in range(n)]
+    truth = pd.DataFrame(
+        [
+            (ids[i], CLASS_NAMES[labels[i]], start, length)
+            for i, (_, episodes) in enumerate(made)
+            for start, length in episodes
+        ],
+        columns=["sample_index", "true_label", "start", "length"],
+    )
     frame = pd.DataFrame(values[:, 4:], columns=JOINT_COLUMNS)
     frame.insert(0, "sample_index", np.repeat(ids, spec.n_steps))
     frame.insert(1, "time", np.tile(np.arange(spec.n_steps), n))
@@ -132,7 +155,7 @@ def _make_split(n: int, spec: SyntheticSpec, rng, first_index: int = 0):
     label_frame = pd.DataFrame(
         {"sample_index": ids, "label": [CLASS_NAMES[k] for k in noisy]}
     )
-    return frame[CHALLENGE_COLUMNS], label_frame
+    return frame[CHALLENGE_COLUMNS], label_frame, truth
 
 
 def write_synthetic_dataset(directory: str | Path, spec: SyntheticSpec) -> Path:
@@ -148,21 +171,26 @@ def write_synthetic_dataset(directory: str | Path, spec: SyntheticSpec) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(spec.seed)
-    train, labels = _make_split(spec.n_train, spec, rng)
-    test, test_labels = _make_split(spec.n_test, spec, rng)
+    train, labels, train_truth = _make_split_with_truth(spec.n_train, spec, rng)
+    test, test_labels, test_truth = _make_split_with_truth(spec.n_test, spec, rng)
     files = {
         "pirate_pain_train.csv": train,
         "pirate_pain_train_labels.csv": labels,
         "pirate_pain_test.csv": test,
         # Only synthetic data has test labels; they let benchmarks score test predictions.
         "test_labels.csv": test_labels,
+        # What was planted, for checks of the attributions; training never reads it.
+        TRUTH_FILE: pd.concat(
+            [train_truth.assign(split="train"), test_truth.assign(split="test")]
+        ),
     }
     for name, frame in files.items():
         write_csv_atomically(frame, directory / name)
     (directory / MARKER_FILE).write_text(
         "# SYNTHETIC data, not the real Pirate Pain challenge data\n\n"
         f"Generated by `pirate_pain.synthetic` with {spec}.\n"
-        "See the module docstring for what is planted.\n"
+        "See the module docstring for what is planted; "
+        f"{TRUTH_FILE} says where each pain episode lies.\n"
     )
     logger.info("Wrote SYNTHETIC challenge-format data to %s (%s).", directory, spec)
     return directory
@@ -176,7 +204,7 @@ def ensure_synthetic_dataset(directory: str | Path, spec: SyntheticSpec) -> bool
     """
     directory = Path(directory)
     needed = ["pirate_pain_train.csv", "pirate_pain_train_labels.csv"]
-    needed += ["pirate_pain_test.csv", "test_labels.csv", MARKER_FILE]
+    needed += ["pirate_pain_test.csv", "test_labels.csv", TRUTH_FILE, MARKER_FILE]
     if all((directory / name).exists() for name in needed):
         return False
     write_synthetic_dataset(directory, spec)

@@ -257,8 +257,19 @@ class TrackingHook(MlflowHook):
                     "settings": str(settings_path),
                 },
                 pip_requirements=_requirements(),
+                signature=_serving_signature(),
             )
         mlflow.set_tags({"model_uri": info.model_uri, "model_id": model_id(predictor)})
+
+
+def _serving_signature():
+    """No input schema (the raw long frame varies with the data); one request
+    parameter: ``attributions`` (top columns per sequence, off by default)."""
+    from mlflow.models.signature import ModelSignature
+    from mlflow.types.schema import ParamSchema, ParamSpec
+
+    spec = ParamSpec("attributions", "boolean", False)
+    return ModelSignature(inputs=None, outputs=None, params=ParamSchema([spec]))
 
 
 def _active_run_id() -> str | None:
@@ -285,6 +296,26 @@ def _validation_scores(metrics: dict) -> dict[str, float]:
     }
     for name, values in (metrics.get("per_class") or {}).items():
         scores[f"validation_f1_{name}"] = values.get("f1")
+    calibration = metrics.get("calibration") or {}
+    for when in ("before", "after"):
+        for figure, value in (calibration.get(when) or {}).items():
+            scores[f"validation_{figure}_{when}_calibration"] = value
+    return scores
+
+
+def _calibration_scores(figures: dict) -> dict[str, float]:
+    """Test-split calibration and coverage figures (``score_test_calibration``)."""
+    if not figures or not figures.get("scored"):
+        return {}
+    scores = {"temperature": figures["temperature"]}
+    for when in ("before", "after"):
+        for figure, value in figures[when].items():
+            scores[f"test_{figure}_{when}_calibration"] = value
+    sets = figures["sets"]
+    for name, value in sets["per_class"].items():
+        if value is not None:
+            scores[f"test_coverage_{name}"] = value
+    scores["test_mean_set_size"] = sets["mean_set_size"]
     return scores
 
 
@@ -292,6 +323,7 @@ _LOGGERS = {  # metadata.mlflow.log -> how the saved data reaches the run
     "history": lambda run, data: run.history(data),
     "validation_scores": lambda run, data: run.metrics(_validation_scores(data)),
     "comparison_scores": lambda run, data: run.metrics(_comparison_scores(data)),
+    "calibration_scores": lambda run, data: run.metrics(_calibration_scores(data)),
 }
 
 

@@ -20,7 +20,11 @@ def test_the_shipped_catalog_tracks_the_outputs_a_run_records():
     )
     assert tracked["confusion_matrix_plot"].artifact_path == "plots"
     assert tracked["submission"].artifact_path == "predictions"
-    assert "train_split" not in tracked and len(tracked) == 21
+    assert tracked["test_calibration"] == TrackedOutput(
+        artifact_path="reports", log="calibration_scores"
+    )
+    assert tracked["test_attributions"].artifact_path == "reports"
+    assert "train_split" not in tracked and len(tracked) == 23
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,9 @@ class TrainConfig(ConfigBlock):
     # argmax | macro_f1: per-class logit offsets fitted on the early-stopping
     # split's predictions (modeling/decision.py), applied wherever the model predicts
     decision_rule: Literal["argmax", "macro_f1"] = "argmax"
+    # temperature scaling and conformal scores fitted on the early-stopping split
+    # (modeling/calibration.py); never changes a label
+    calibrate: bool = True
     gradient_clip: NonNegative = 1.0  # max gradient norm; 0: off
     torch_threads: int = Field(0, ge=0)  # CPU threads; 0: half the cores (README)
     device: str = Field("auto", pattern=DEVICE_PATTERN)  # auto|cpu|cuda|cuda:N|mps

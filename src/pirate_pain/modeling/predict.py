@@ -12,6 +12,8 @@ import numpy as np
 import torch
 
 from ..errors import UserInputError
+from .artifacts import model_id
+from .calibration import calibrated, fit_calibration, prediction_sets
 from .classifier import from_artifact
 from .decision import overlaps
 from .preprocessing import apply_feature_transform
@@ -127,16 +129,43 @@ def vote(
     return labels, mean
 
 
+def with_calibration(predictor: dict, probs: np.ndarray, held_out: dict) -> dict:
+    """``predictor`` with a calibration (calibration.py) fitted on its probabilities
+    ``probs`` of the held-out model input ``held_out``, rows it never trained on."""
+    fitted = fit_calibration(probs, held_out["y"], held_out["sample_ids"])
+    return {**predictor, "calibration": fitted}
+
+
+def sets_of(predictor: dict, probs: np.ndarray, coverage: float) -> np.ndarray:
+    """(N, K) prediction sets of ``predictor``'s calibrated ``probs`` at ``coverage``."""
+    calibration = predictor.get("calibration")
+    if not calibration:
+        raise UserInputError(
+            f"inference.coverage is {coverage}, but model {model_id(predictor)} "
+            "has no held-out calibration (it was trained with fit_on_validation or "
+            "calibrate false): retrain it with calibrate true and a validation split, "
+            "or set inference.coverage to null."
+        )
+    return prediction_sets(probs, calibration, coverage)
+
+
 def predict(
     predictor: dict,
     sequences: dict,
     device: torch.device | None = None,
     threshold: float | None = DEFAULT_THRESHOLD,
 ) -> tuple[np.ndarray, np.ndarray, list]:
-    """Labels (N,), probabilities (N, K) and class names of a model or an ensemble.
+    """Labels (N,), probabilities (N, K) and class names of a model or an ensemble;
+    the probabilities calibrated where the predictor carries a calibration (the
+    labels never change with it).
 
     ``threshold``: the largest CDF gap a column may show against training (None:
     accept data unlike training)."""
+    labels, probs, names = _predict(predictor, sequences, device, threshold)
+    return labels, calibrated(probs, predictor.get("calibration")), names
+
+
+def _predict(predictor, sequences, device, threshold):
     if predictor.get("format") == ENSEMBLE_FORMAT:
         members, prepared = predictor["members"], {}
         probs = [

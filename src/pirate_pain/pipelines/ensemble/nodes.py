@@ -12,13 +12,16 @@ from ...baselines import minirocket_predict
 from ...errors import UserInputError
 from ...evaluation import classification_metrics
 from ...modeling.artifacts import build_artifact
+from ...modeling.calibration import log_calibration
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
 from ...modeling.predict import (
     ENSEMBLE_FORMAT,
     VOTE_RULES,
+    model_probabilities,
     scoring_probabilities,
     vote,
+    with_calibration,
 )
 from ...modeling.training import fit
 from ...parameters import (
@@ -199,7 +202,23 @@ def combine_members(
         "member_rank": rank,
         "members": [artifacts[n] for n in ordered],
     }
+    if ensemble_params.calibrate:
+        ensemble = _calibrated(ensemble, validation)
     return ensemble, table.round(6)
+
+
+def _calibrated(ensemble: dict, validation: dict) -> dict:
+    """The ensemble with a calibration of its vote, fitted on the validation split
+    (skipped where a member trained on it)."""
+    members = ensemble["members"]
+    if any(m["train_config"].get("fit_on_validation") for m in members):
+        logger.info("Ensemble not calibrated: a member was fitted on validation.")
+        return ensemble
+    probs = [model_probabilities(m, validation) for m in members]
+    _, mean = vote(probs, ensemble["vote"], ensemble["member_rank"])
+    calibrated = with_calibration(ensemble, mean, validation)
+    log_calibration(calibrated["calibration"], "validation split, after the vote")
+    return calibrated
 
 
 def _member_artifacts(names, member_models) -> dict[str, dict]:

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 
 from ...modeling.artifacts import model_id
-from ...modeling.predict import predict
+from ...modeling.attribution import explain
+from ...modeling.calibration import (
+    calibration_figures,
+    coverage_table,
+    reliability_table,
+    uncalibrated,
+)
+from ...modeling.predict import predict, sets_of
 from ...modeling.runtime import compute_settings, describe_device, resolve_device
 from ...parameters import InferenceParams
 from ...validation import attach_labels, validate_sequences
@@ -59,6 +66,21 @@ def predict_test_file(
     return predict_test_sequences(predictor, sequences, params, inference)
 
 
+def add_prediction_sets(table: pd.DataFrame, sets: np.ndarray, names: list) -> None:
+    """``prediction_set`` (class names joined by ``|``, ``none`` when empty) and
+    ``look_at`` (the set is not one class: a person should look) beside the label."""
+    table["prediction_set"] = [
+        "|".join(n for n, inside in zip(names, row) if inside) or "none" for row in sets
+    ]
+    table["look_at"] = sets.sum(1) != 1
+    logger.info(
+        "Prediction sets: mean size %.2f, %d of %d sequences to look at.",
+        sets.sum(1).mean(),
+        int(table["look_at"].sum()),
+        len(table),
+    )
+
+
 def predict_test_sequences(
     predictor: dict,
     sequences: dict,
@@ -90,9 +112,88 @@ def predict_test_sequences(
     )
     id_col = params["id_column"]
     submission = pd.DataFrame({id_col: ids, "label": [class_names[k] for k in labels]})
+    if inference.coverage is not None and predictor.get("calibration"):
+        sets = sets_of(predictor, probs, inference.coverage)
+        add_prediction_sets(submission, sets, class_names)
+    elif inference.coverage is not None:
+        logger.warning(
+            "Model %s has no held-out calibration (fit_on_validation or calibrate "
+            "false): no prediction sets; retrain it with calibrate true and a "
+            "validation split, or set inference.coverage to null.",
+            model_id(predictor),
+        )
     probabilities = submission.copy()
     for k, name in enumerate(class_names):
         probabilities[f"p_{name}"] = np.round(probs[:, k], 6)
     probabilities["model_id"] = model_id(predictor)  # which model wrote these
     logger.info("Predictions of model %s.", model_id(predictor))
     return submission, probabilities
+
+
+def score_test_calibration(
+    predictor: dict,
+    probabilities: pd.DataFrame,
+    raw_labels: pd.DataFrame,
+    params: dict[str, Any],
+    inference: InferenceParams,
+) -> dict:
+    """How far the test probabilities can be trusted, where test labels exist: ECE,
+    Brier score and reliability before and after calibration, and the empirical
+    coverage per class of the prediction sets (``inference.coverage``, 0.9 when off).
+
+    The test rows are held out from training and from the calibration, so these are
+    the honest figures. Without labels or a calibration: ``{"scored": false}``.
+    """
+    calibration = predictor.get("calibration")
+    if raw_labels.attrs.get("missing") or not calibration:
+        return {"scored": False}
+    id_col = params["id_column"]
+    labelled = attach_labels({"sample_ids": probabilities[id_col]}, raw_labels, params)
+    names = [str(c) for c in params["classes"]]
+    after = probabilities[[f"p_{n}" for n in names]].to_numpy(np.float64)
+    after /= after.sum(1, keepdims=True)
+    before = uncalibrated(after, calibration)  # the stored ones are calibrated
+    coverage = inference.coverage or 0.9
+    y = labelled["y"]
+    return {
+        "scored": True,
+        "model_id": model_id(predictor),
+        "temperature": calibration["temperature"],
+        "offsets": calibration["offsets"],
+        "before": calibration_figures(before, y),
+        "after": calibration_figures(after, y),
+        "reliability_before": reliability_table(before, y),
+        "reliability_after": reliability_table(after, y),
+        "coverage": coverage,
+        "sets": coverage_table(sets_of(predictor, after, coverage), y, names),
+    }
+
+
+def explain_test_predictions(
+    predictor: dict,
+    raw_test: pd.DataFrame,
+    probabilities: pd.DataFrame,
+    params: dict[str, Any],
+    inference: InferenceParams,
+) -> dict:
+    """Which columns and moments made each call (``inference.attributions``):
+    integrated gradients of the predicted class, per class and per sequence
+    (``modeling/attribution.py``). ``{"explained": false}`` when off."""
+    if not inference.attributions:
+        return {"explained": False, "reason": "inference.attributions is false"}
+    sequences = validate_sequences(raw_test, params)
+    names = [str(c) for c in params["classes"]]
+    labels = np.asarray([names.index(v) for v in probabilities["label"]])
+    probs = probabilities[[f"p_{n}" for n in names]].to_numpy(np.float64)
+    look_at = probabilities.get("look_at")
+    started = time.perf_counter()
+    with compute_settings(threads=inference.torch_threads):
+        explained = explain(predictor, sequences, labels, probs, look_at)
+    explained["model_id"] = model_id(predictor)
+    logger.info(
+        "Attributions of %d sequences in %.1f s (members: %s).",
+        len(labels),
+        time.perf_counter() - started,
+        ", ".join(explained.get("members", [])) or "none",
+    )
+    return explained

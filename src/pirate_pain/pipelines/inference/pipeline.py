@@ -4,7 +4,12 @@ from kedro.pipeline import Node, Pipeline
 
 from ...modeling.preprocessing import apply_feature_transform
 from ...validation import validate_sequences
-from .nodes import attach_optional_labels, predict_test_file
+from .nodes import (
+    attach_optional_labels,
+    explain_test_predictions,
+    predict_test_file,
+    score_test_calibration,
+)
 
 validate_test_sequences_node = Node(
     validate_sequences,
@@ -57,6 +62,32 @@ def create_pipeline(predictor: str = "trained_model", **kwargs) -> Pipeline:
                 outputs=["submission", "test_probabilities"],
                 name="predict_test_sequences_node",
                 tags=["inference"],
+            ),
+            Node(
+                score_test_calibration,
+                inputs=[
+                    predictor,
+                    "test_probabilities",
+                    "raw_test_labels",
+                    "params:ingestion",
+                    "params:inference",
+                ],
+                outputs="test_calibration",
+                name="score_test_calibration_node",
+                tags=["inference", "evaluation"],
+            ),
+            Node(
+                explain_test_predictions,
+                inputs=[
+                    predictor,
+                    "raw_test_sequences",
+                    "test_probabilities",
+                    "params:ingestion",
+                    "params:inference",
+                ],
+                outputs="test_attributions",
+                name="explain_test_predictions_node",
+                tags=["inference", "evaluation"],
             ),
         ]
     )

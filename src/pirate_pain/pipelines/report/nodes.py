@@ -12,9 +12,12 @@ import pandas as pd
 
 from ...errors import UserInputError
 from ...evaluation import (
+    plot_class_attributions,
     plot_comparison,
     plot_confusion_matrix,
     plot_learning_curves,
+    plot_reliability,
+    plot_sequence_attribution,
 )
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}
@@ -114,6 +117,8 @@ def build_report(
     comparison_table: pd.DataFrame | None = None,
     selection_table: pd.DataFrame | None = None,
     ensemble_selection: dict | None = None,
+    test_calibration: dict | None = None,
+    test_attributions: dict | None = None,
 ) -> str:
     """The run report as one HTML page with the plots embedded.
 
@@ -127,12 +132,20 @@ def build_report(
         comparison_table: The repeated k-fold comparison, or None if not run.
         selection_table: Test scores of the selected ensemble, or None.
         ensemble_selection: The members chosen out of fold, or None.
+        test_calibration: Calibration and coverage on the labelled test split
+            (the inference pipeline), or None.
+        test_attributions: Which columns and moments made the test predictions
+            (``inference.attributions``), or None.
 
     Returns:
         The HTML text.
     """
     check_same_model(metrics, history)
     parts = [_data_section(feature_report), _metrics_section(metrics, history)]
+    if metrics.get("calibration") or (test_calibration or {}).get("scored"):
+        parts.append(_calibration_section(metrics.get("calibration"), test_calibration))
+    if (test_attributions or {}).get("explained"):
+        parts.append(_attribution_section(test_attributions))
     if ensemble_comparison is not None:
         parts.append(
             f"<h2>Ensemble against its members</h2>{_table(ensemble_comparison)}"
@@ -178,3 +191,67 @@ def _selection_section(selection: dict, table: pd.DataFrame | None) -> str:
         f"{selection['best_single_oof_macro_f1']:.4f}).</p>"
         + (_table(table) if table is not None else "")
     )
+
+
+def _figures_table(rows: dict[str, dict]) -> str:
+    """ECE, Brier score and log loss, one row per (split, before / after)."""
+    return _table(pd.DataFrame([{"probabilities": k, **v} for k, v in rows.items()]))
+
+
+def _calibration_section(validation: dict | None, test: dict | None) -> str:
+    """Temperature, calibration figures, reliability diagram and set coverage."""
+    parts = ["<h2>Calibration and prediction sets</h2>"]
+    if validation:
+        check = validation["out_of_fold"]
+        parts.append(
+            f"<p>Temperature {validation['temperature']:.3f} and class offsets "
+            f"{', '.join(f'{b:+.2f}' for b in validation['offsets'])}, fitted on the "
+            f"{html.escape(validation.get('rows', 'held-out rows'))}; kept only where "
+            "they lower the expected calibration "
+            f"error out of fold (2-fold on those rows: {check['ece_before']:.4f} -> "
+            f"{check['ece_after']:.4f}).</p>"
+        )
+        rows = {"held-out rows, before": validation["before"]}
+        rows["held-out rows, after (in sample)"] = validation["after"]
+        parts.append(_figures_table(rows))
+    if test and test.get("scored"):
+        rows = {"test, before": test["before"], "test, after": test["after"]}
+        curves = {
+            "before": test["reliability_before"],
+            "after": test["reliability_after"],
+        }
+        sets = test["sets"]
+        coverage = pd.DataFrame(
+            [
+                {"class": name, "coverage": value}
+                for name, value in sets["per_class"].items()
+            ]
+        )
+        parts.append(
+            f"{_figures_table(rows)}"
+            f"{_image(plot_reliability(curves, 'Reliability on the test split'))}"
+            f"<h3>Prediction sets at {test['coverage']:.0%} coverage (test split)"
+            f"</h3><p>Mean set size {sets['mean_set_size']:.2f}; "
+            f"{sets['share_flagged']:.0%} of the sequences flagged to look at "
+            "(a set that is not one class).</p>"
+            f"{_table(coverage)}"
+        )
+    return "".join(parts)
+
+
+def _attribution_section(explained: dict) -> str:
+    """Per-class column and moment shares, and the maps of a few sequences."""
+    parts = [
+        "<h2>Which columns and moments made the call</h2>"
+        "<p>Integrated gradients of the predicted class's log-probability (Captum), "
+        "padded steps masked, averaged over the PyTorch members "
+        f"({html.escape(', '.join(explained['members']))}) of model "
+        f"{html.escape(str(explained.get('model_id')))}.</p>",
+        _image(plot_class_attributions(explained)),
+    ]
+    for sample, entry in explained["maps"].items():
+        title = f"sequence {sample}: {entry['label']} ({entry['why']})"
+        parts.append(
+            _image(plot_sequence_attribution(entry, explained["columns"], title))
+        )
+    return "".join(parts)

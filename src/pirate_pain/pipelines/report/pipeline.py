@@ -20,6 +20,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "comparison_table",
                     "selection_table",
                     "ensemble_selection",
+                    "test_calibration",  # None until inference has run
+                    "test_attributions",
                 ],
                 outputs="run_report",
                 name="build_report_node",

@@ -13,10 +13,11 @@ from ...evaluation import (
     plot_learning_curves,
 )
 from ...modeling.artifacts import build_artifact, model_id
+from ...modeling.calibration import calibration_summary, log_calibration
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds
 from ...modeling.decision import overlaps
-from ...modeling.predict import scoring_probabilities
+from ...modeling.predict import scoring_probabilities, with_calibration
 from ...modeling.training import fit
 from ...tracking import log_fit, nested_run
 
@@ -28,6 +29,7 @@ def train_model(
     validation: dict,
     feature_transform: dict,
     params: TrainConfig,
+    cv_models: dict | None = None,
 ) -> tuple[dict, list[dict]]:
     """Train one classifier with the configured architecture and techniques.
 
@@ -37,6 +39,9 @@ def train_model(
         feature_transform: The fitted preprocessing, stored inside the artifact.
         params: The ``train`` block (an ensemble member's arrives as a checked
             mapping from ``member_parameters``).
+        cv_models: The k fold models and their out-of-fold predictions; with
+            ``train.calibrate`` these rows calibrate the model (cross-conformal)
+            instead of the validation split alone.
 
     Returns:
         The model artifact and the per-epoch history.
@@ -52,11 +57,36 @@ def train_model(
             fitted.best_val_macro_f1,
         )
     artifact = build_artifact(fitted, config, feature_transform)
+    if config.calibrate:
+        artifact = calibrate(artifact, fitted, validation, config, cv_models)
     # the history names the model it describes (the report checks it)
     history = [
         {**record, "model_id": artifact["model_id"]} for record in fitted.history
     ]
     return artifact, history
+
+
+def calibrate(
+    artifact: dict, fitted, validation: dict, config: TrainConfig, cv_models
+) -> dict:
+    """The artifact with a calibration fitted on rows it never trained on: the
+    out-of-fold predictions of the fold models where k-fold ran (every labelled
+    row, a prediction of a model that did not see it), else the validation split."""
+    held_out = (cv_models or {}).get("held_out")
+    if held_out:
+        probs = np.asarray(held_out["probs"], dtype=np.float64)
+        rows = {"y": np.asarray(held_out["y"]), "sample_ids": held_out["sample_ids"]}
+        where = f"out-of-fold predictions of {len(cv_models['models'])} fold models"
+    elif config.fit_on_validation or not len(validation["y"]):
+        logger.info("Not calibrated: no held-out rows (train.fit_on_validation).")
+        return artifact
+    else:
+        probs, rows = fitted.probabilities(validation, config.window), validation
+        where = "validation split"
+    calibrated = with_calibration(artifact, probs, rows)
+    calibrated["calibration"]["rows"] = where
+    log_calibration(calibrated["calibration"], where)
+    return calibrated
 
 
 def cross_validate(
@@ -67,7 +97,9 @@ def cross_validate(
     Each fold model early-stops on its own held-out fold.
 
     Returns:
-        ``{"models": [artifact, ...]}`` (empty when off) and the fold summary.
+        ``{"models": [artifact, ...], "held_out": ...}`` (the fold models and
+        their predictions of the rows they held out; empty when off) and the fold
+        summary.
     """
     # fold models always early-stop on their held-out fold
     config = params.model_copy(update={"fit_on_validation": False})
@@ -75,7 +107,7 @@ def cross_validate(
     if folds < 2:
         return {"models": []}, {"enabled": False}
     names = [str(c) for c in train["class_names"]]
-    models, per_fold = [], []
+    models, per_fold, held_out = [], [], {"probs": [], "y": [], "sample_ids": []}
     for k, (fit_part, held) in enumerate(
         stratified_folds(train, validation, folds, config.seed)
     ):
@@ -85,6 +117,10 @@ def cross_validate(
             probs = fitted.probabilities(held, config.window, decision=False)
             metrics = classification_metrics(held["y"], probs.argmax(1), names)
             log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
+        # what the model predicts for rows it never saw: the calibration rows
+        held_out["probs"] += fitted.probabilities(held, config.window).tolist()
+        held_out["y"] += [int(k) for k in held["y"]]
+        held_out["sample_ids"] += [str(s) for s in held["sample_ids"]]
         per_fold.append(
             {
                 "fold": k + 1,
@@ -110,7 +146,7 @@ def cross_validate(
         summary["macro_f1_std"],
         folds,
     )
-    return {"models": models}, summary
+    return {"models": models, "held_out": held_out}, summary
 
 
 def predictions_table(ids, probs: np.ndarray, class_names: list[str]) -> pd.DataFrame:
@@ -155,6 +191,8 @@ def evaluate_model(
         )
     if cv_summary.get("enabled"):
         metrics["cross_validation"] = cv_summary
+    if calibration_summary(model):
+        metrics["calibration"] = calibration_summary(model)
     logger.info(
         "Validation macro F1 %.4f, accuracy %.4f",
         metrics["macro_f1"],

@@ -15,12 +15,13 @@ from .nodes import (
 MODEL_INPUTS = ["model_input_train", "model_input_validation", "feature_transform"]
 
 
-def training_nodes(params: str = "params:train") -> list[Node]:
-    """Train one model and plot its learning curves (the ensemble reuses these)."""
+def training_nodes(params: str = "params:train", folds: bool = False) -> list[Node]:
+    """Train one model and plot its learning curves (the ensemble reuses these);
+    ``folds``: calibrate on the out-of-fold rows of ``cv_models`` when there are."""
     return [
         Node(
             train_model,
-            inputs=[*MODEL_INPUTS, params],
+            inputs=[*MODEL_INPUTS, params, *(["cv_models"] if folds else [])],
             outputs=["trained_model", "training_history"],
             name="train_model_node",
             tags=["training"],
@@ -38,7 +39,7 @@ def training_nodes(params: str = "params:train") -> list[Node]:
 def create_model_pipeline(cross_validation: bool = True) -> Pipeline:
     """Train and evaluate one model, with k-fold cross validation when enabled."""
     nodes = [
-        *training_nodes(),
+        *training_nodes(folds=cross_validation),
         Node(
             evaluate_model,
             inputs=["trained_model", "model_input_validation", "cv_summary"],

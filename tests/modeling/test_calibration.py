@@ -1,0 +1,124 @@
+"""Calibration figures, temperature scaling and class-conditional prediction sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pirate_pain.errors import UserInputError
+from pirate_pain.modeling.calibration import (
+    apply_scaling,
+    calibrated,
+    calibration_figures,
+    coverage_table,
+    expected_calibration_error,
+    fit_calibration,
+    prediction_sets,
+    reliability_table,
+    uncalibrated,
+)
+from pirate_pain.modeling.predict import sets_of
+from pirate_pain.parameters import InferenceParams, checked
+
+SHARES = [0.77, 0.14, 0.09]  # the challenge's classes
+
+
+def overconfident(n: int, seed: int, sharpness: float = 5.0):
+    """Labels at the challenge's shares and probabilities of a model that knows
+    something but is too sure of it (calibrated near ``sharpness`` 2)."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(3, n, p=SHARES)
+    logits = rng.normal(size=(n, 3))
+    logits[np.arange(n), y] += 2.0
+    probs = np.exp(logits * sharpness)
+    return probs / probs.sum(1, keepdims=True), y
+
+
+def test_ece_is_the_weighted_gap_between_confidence_and_accuracy():
+    probs = np.array([[0.95, 0.05], [0.95, 0.05], [0.55, 0.45], [0.45, 0.55]])
+    y = np.array([0, 1, 0, 1])
+    # bin (0.9, 1]: confidence 0.95, accuracy 0.5; bin (0.5, 0.6]: 0.55 and 1.0
+    assert expected_calibration_error(probs, y) == pytest.approx(
+        0.5 * 0.45 + 0.5 * 0.45
+    )
+    rows = reliability_table(probs, y)
+    assert [r["count"] for r in rows] == [2, 2]
+    assert calibration_figures(probs, y)["brier"] == pytest.approx(
+        np.mean(((probs - np.eye(2)[y]) ** 2).sum(1))
+    )
+
+
+def test_temperature_fixes_an_overconfident_model_on_rows_it_never_saw():
+    probs, y = overconfident(800, seed=0)
+    fitted = fit_calibration(probs[:400], y[:400], range(400))
+    assert fitted["temperature"] > 1.5  # softens a model too sure of itself
+    fresh, fresh_y = probs[400:], y[400:]
+    after = calibrated(fresh, fitted)
+    assert uncalibrated(after, fitted) == pytest.approx(fresh, abs=1e-9)
+    assert expected_calibration_error(after, fresh_y) < 0.5 * (
+        expected_calibration_error(fresh, fresh_y)
+    )
+    assert fitted["out_of_fold"]["ece_after"] < fitted["out_of_fold"]["ece_before"]
+
+
+def test_offsets_undo_what_a_class_weighted_loss_does_to_the_rare_classes():
+    # a calibrated model whose rare classes' probabilities were tripled, as a
+    # class-weighted loss does: one temperature cannot undo that, offsets can
+    probs, y = overconfident(4000, seed=3, sharpness=2.0)
+    shifted = probs * np.array([1.0, 3.0, 3.0])
+    shifted /= shifted.sum(1, keepdims=True)
+    fitted = fit_calibration(shifted[:2000], y[:2000], range(2000))
+    assert fitted["offsets"][1] < -0.5 and fitted["offsets"][2] < -0.5
+    fresh, fresh_y = shifted[2000:], y[2000:]
+    before = expected_calibration_error(fresh, fresh_y)
+    assert (
+        expected_calibration_error(calibrated(fresh, fitted), fresh_y) < 0.03 < before
+    )
+
+
+def test_temperature_stays_one_where_it_does_not_help_out_of_fold():
+    # 40 rows of a calibrated model (sharpness 2): scaling fitted on one half
+    # raises the other half's ECE, so none is kept
+    rng = np.random.default_rng(5)
+    y = rng.choice(3, 40, p=SHARES)
+    logits = rng.normal(size=(40, 3))
+    logits[np.arange(40), y] += 2.0
+    probs = np.exp(2 * logits)
+    probs /= probs.sum(1, keepdims=True)
+    fitted = fit_calibration(probs, y, range(40))
+    assert fitted["out_of_fold"]["ece_after"] > fitted["out_of_fold"]["ece_before"]
+    assert fitted["temperature"] == 1.0 and fitted["offsets"] == [0.0, 0.0, 0.0]
+    assert calibrated(probs, fitted) is probs
+    assert apply_scaling(probs, 1.0, [0.0, 0.0, 0.0]) is probs
+    assert fitted["after"] == fitted["before"]
+
+
+def test_sets_cover_every_class_at_the_stated_rate():
+    # 10,000 held-out rows (900 of high_pain): a class's coverage varies by about
+    # 0.01 from one draw to the next
+    probs, y = overconfident(20000, seed=0)
+    fitted = fit_calibration(probs[:10000], y[:10000], range(10000))
+    test = calibrated(probs[10000:], fitted)
+    sets = prediction_sets(test, fitted, 0.9)
+    table = coverage_table(sets, y[10000:], ["no_pain", "low_pain", "high_pain"])
+    for name, covered in table["per_class"].items():
+        assert 0.87 <= covered <= 0.95, (name, covered)  # high_pain too
+    assert 1.0 < table["mean_set_size"] < 2.0
+    # a higher coverage asks for larger sets, never smaller ones
+    wider = prediction_sets(test, fitted, 0.97)
+    assert (wider >= sets).all() and wider.sum() > sets.sum()
+
+
+def test_a_class_without_held_out_rows_is_never_ruled_out():
+    probs, y = overconfident(300, seed=2)
+    keep = y != 2
+    fitted = fit_calibration(probs[keep], y[keep], np.flatnonzero(keep))
+    sets = prediction_sets(calibrated(probs, fitted), fitted, 0.9)
+    assert sets[:, 2].all()
+
+
+def test_coverage_needs_a_calibration_and_a_probability():
+    with pytest.raises(UserInputError, match=r"inference.coverage is 0.9.*retrain"):
+        sets_of({"model_id": "abc"}, np.full((2, 3), 1 / 3), 0.9)
+    with pytest.raises(UserInputError, match=r"inference.*coverage"):
+        checked(InferenceParams, {"coverage": 1.5}, "inference")
