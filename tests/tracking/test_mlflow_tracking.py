@@ -158,6 +158,16 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.loads(response.read())["predictions"]
+        # asked for them: which columns made each call
+        asked = {"dataframe_split": raw.to_dict(orient="split")}
+        asked["params"] = {"attributions": True}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=json.dumps(asked).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            explained = json.loads(response.read())["predictions"]
         # a frame without a training column: 400 with the project's own sentence
         missing = raw.drop(columns="joint_00").head(320)
         body = json.dumps({"dataframe_split": missing.to_dict(orient="split")})
@@ -176,6 +186,16 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
         server.terminate()
         server.wait(timeout=30)
     assert [row["label"] for row in answer] == submission["label"].tolist()
+    # the calibrated model's prediction sets, as the pipeline writes them
+    assert [row["prediction_set"] for row in answer] == submission[
+        "prediction_set"
+    ].tolist()
+    assert "top_columns" not in answer[0]  # only when asked
+    columns = set(raw.columns)
+    for row in explained:
+        top = row["top_columns"].split("|")
+        assert len(top) == 3 and set(top) <= columns, row
+    assert [row["label"] for row in explained] == submission["label"].tolist()
     assert [row["sample_index"] for row in answer] == submission[
         "sample_index"
     ].tolist()
