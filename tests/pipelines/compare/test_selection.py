@@ -87,6 +87,10 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     assert [m["format"] for m in model["members"]] == [
         formats[n] for n in selection["weights"]
     ]
+    # the vote is calibrated on every labelled row, each predicted out of fold
+    calibration = model["calibration"]
+    assert calibration["rows"] == "out-of-fold predictions of the members"
+    assert sorted(calibration["fitted_on"]) == sorted(set(oof["sample_index"]))
     table = read_output(
         sorted((project / "data/08_reporting/selection_table.csv").glob("*/*"))[-1]
     )
@@ -102,6 +106,7 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]
     )
     assert len(submission) == 24
+    assert "prediction_set" in submission  # the calibrated vote's sets
 
 
 def test_selection_reads_numeric_class_names_as_names():

@@ -19,9 +19,15 @@ import pandas as pd
 from ...baselines import minirocket_row, score_row
 from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.artifacts import build_artifact
+from ...modeling.calibration import log_calibration
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
-from ...modeling.predict import ENSEMBLE_FORMAT, model_probabilities, vote
+from ...modeling.predict import (
+    ENSEMBLE_FORMAT,
+    model_probabilities,
+    vote,
+    with_calibration,
+)
 from ...modeling.selection import greedy_selection
 from ...modeling.training import fit
 from ...parameters import CompareParams, candidate_config
@@ -75,10 +81,13 @@ def fit_selected_ensemble(
     candidates: dict[str, Any],
     selection: dict[str, Any],
     fanout: FanoutParams,
+    oof: pd.DataFrame | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Refit every selected candidate on the training split and vote (soft, weighted
     by picks); score the ensemble, the best single candidate, MiniRocket and
-    MultiRocket-Hydra on test where it has labels.
+    MultiRocket-Hydra on test where it has labels. With ``train.calibrate`` the
+    vote is calibrated on its out-of-fold predictions (``oof``: every labelled row,
+    predicted by fold models that never saw it).
 
     Returns:
         The ensemble artifact (``inference_selected`` predicts with it) and the
@@ -120,6 +129,8 @@ def fit_selected_ensemble(
         "members": [fitted[n] for n in names],
         "selection": selection,
     }
+    if train_params.calibrate and oof is not None:
+        ensemble = _calibrated_out_of_fold(ensemble, oof)
     rows = []
     if labelled:  # the one look at the test split
         rows = _test_rows(ensemble, fitted, seconds, selection, train, validation, test)
@@ -128,6 +139,27 @@ def fit_selected_ensemble(
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
     return ensemble, pd.DataFrame(rows).round(4)
+
+
+def _calibrated_out_of_fold(ensemble: dict, oof: pd.DataFrame) -> dict:
+    """The ensemble with a calibration of its vote fitted on the first repeat's
+    out-of-fold predictions of its members, weighted as the vote weighs them."""
+    first = oof[oof["repeat"] == oof["repeat"].min()]
+    columns = [c for c in oof.columns if c.startswith("p_")]
+    class_names = [c.removeprefix("p_") for c in columns]
+    probs, rows = [], None
+    for name in ensemble["member_names"]:
+        rows = first[first["configuration"] == name].sort_values("sample_index")
+        probs.append(rows[columns].to_numpy(dtype=np.float64))
+    _, mean = vote(probs, "soft", ensemble["member_rank"], ensemble["member_weights"])
+    held_out = {
+        "y": rows["label"].astype(str).map(class_names.index).to_numpy(),
+        "sample_ids": rows["sample_index"].astype(str).tolist(),
+    }
+    calibrated = with_calibration(ensemble, mean, held_out)
+    calibrated["calibration"]["rows"] = "out-of-fold predictions of the members"
+    log_calibration(calibrated["calibration"], "out-of-fold predictions")
+    return calibrated
 
 
 def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):

@@ -31,6 +31,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:candidates",
                     "ensemble_selection",
                     "params:fanout",
+                    "oof_predictions",  # calibrates the vote
                 ],
                 outputs=["selected_ensemble_model", "selection_table"],
                 name="fit_selected_ensemble_node",
