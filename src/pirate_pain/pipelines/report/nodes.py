@@ -200,7 +200,7 @@ def _figures_table(rows: dict[str, dict]) -> str:
 
 def _calibration_section(validation: dict | None, test: dict | None) -> str:
     """Temperature, calibration figures, reliability diagram and set coverage."""
-    parts = ["<h2>Calibration and prediction sets</h2>"]
+    parts = ['<h2 id="calibration">Calibration and prediction sets</h2>']
     if validation:
         check = validation["out_of_fold"]
         parts.append(
@@ -242,7 +242,7 @@ def _calibration_section(validation: dict | None, test: dict | None) -> str:
 def _attribution_section(explained: dict) -> str:
     """Per-class column and moment shares, and the maps of a few sequences."""
     parts = [
-        "<h2>Which columns and moments made the call</h2>"
+        '<h2 id="attributions">Which columns and moments made the call</h2>'
         "<p>Integrated gradients of the predicted class's log-probability (Captum), "
         "padded steps masked, averaged over the PyTorch members "
         f"({html.escape(', '.join(explained['members']))}) of model "
