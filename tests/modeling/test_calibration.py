@@ -122,3 +122,37 @@ def test_coverage_needs_a_calibration_and_a_probability():
         sets_of({"model_id": "abc"}, np.full((2, 3), 1 / 3), 0.9)
     with pytest.raises(UserInputError, match=r"inference.*coverage"):
         checked(InferenceParams, {"coverage": 1.5}, "inference")
+
+
+def _artifact(train, validation, seed: int, **overrides) -> dict:
+    from pirate_pain.modeling.artifacts import build_artifact
+    from pirate_pain.modeling.config import TrainConfig
+    from pirate_pain.modeling.training import fit
+
+    config = TrainConfig(
+        seed=seed, epochs=3, progress_bar=False, torch_threads=1, **overrides
+    )
+    config = config.with_overrides({"model": {"hidden_size": 8, "num_layers": 1}}, "x")
+    preprocessing = {
+        "feature_names": [],
+        "kept_features": [],
+        "class_names": list("abc"),
+    }
+    return build_artifact(fit(train, validation, config), config, preprocessing)
+
+
+def test_an_ensemble_vote_is_calibrated_on_validation_unless_a_member_trained_on_it():
+    from pirate_pain.modeling.predict import ENSEMBLE_FORMAT
+    from pirate_pain.pipelines.ensemble.nodes import calibrate_vote
+    from tests.model_inputs import model_input
+
+    train, validation = model_input(36, seed=4), model_input(24, seed=5)
+    members = [_artifact(train, validation, seed) for seed in (1, 2)]
+    ensemble = {"format": ENSEMBLE_FORMAT, "vote": "soft", "member_rank": [0, 1]}
+    calibrated = calibrate_vote({**ensemble, "members": members}, validation)
+    assert calibrated["calibration"]["fitted_on"] == list(validation["sample_ids"])
+    assert len(calibrated["calibration"]["conformal"]["scores"]) == 24
+    in_sample = [members[0], _artifact(train, validation, 3, fit_on_validation=True)]
+    assert "calibration" not in calibrate_vote(
+        {**ensemble, "members": in_sample}, validation
+    )

@@ -203,11 +203,11 @@ def combine_members(
         "members": [artifacts[n] for n in ordered],
     }
     if ensemble_params.calibrate:
-        ensemble = _calibrated(ensemble, validation)
+        ensemble = calibrate_vote(ensemble, validation)
     return ensemble, table.round(6)
 
 
-def _calibrated(ensemble: dict, validation: dict) -> dict:
+def calibrate_vote(ensemble: dict, validation: dict) -> dict:
     """The ensemble with a calibration of its vote, fitted on the validation split
     (skipped where a member trained on it)."""
     members = ensemble["members"]
