@@ -129,6 +129,11 @@ class CompareParams(ConfigBlock):
     score_test: bool = True  # where test labels exist: a test column, never a choice
     # select block: most picks of the greedy out-of-fold ensemble selection
     max_members: int = Field(10, ge=1)
+    # racing: after the first race_after folds, a candidate below the leader on each
+    # of them by more than race_margin macro F1 gets no more fits (comparison.race)
+    racing: bool = False
+    race_after: int = Field(2, ge=1)
+    race_margin: float = Field(0.02, ge=0, le=1)
 
     @field_validator("reference")
     @classmethod

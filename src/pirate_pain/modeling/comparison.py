@@ -45,3 +45,25 @@ def _half_width(std, count, n_train, n_test, confidence) -> float:
         return float("nan")
     scale = std * np.sqrt(1 / count + n_test / n_train)
     return float(stats.t.ppf(0.5 + confidence / 2, df=count - 1) * scale)
+
+
+def race(scores: dict[str, list[float]], margin: float) -> dict[str, str]:
+    """Candidates clearly behind after the folds scored so far (racing).
+
+    The rule, paired and conservative: a candidate is dropped when it is below the
+    leader (the best mean so far) on every one of those folds, each time by more
+    than ``margin`` macro F1. A candidate that wins or ties any fold stays.
+
+    Returns:
+        The dropped candidates, each with the reason in one sentence.
+    """
+    leader = max(scores, key=lambda n: (np.mean(scores[n]), -list(scores).index(n)))
+    dropped = {}
+    for name, values in scores.items():
+        gaps = np.asarray(scores[leader]) - np.asarray(values)
+        if name != leader and len(gaps) and (gaps > margin).all():
+            dropped[name] = (
+                f"below {leader} on each of the first {len(gaps)} folds by "
+                f"{gaps.min():.3f}-{gaps.max():.3f} macro F1 (margin {margin})"
+            )
+    return dropped

@@ -19,7 +19,7 @@ import pandas as pd
 from ...evaluation import classification_metrics
 from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.classifier import Classifier
-from ...modeling.comparison import corrected_interval, paired_difference
+from ...modeling.comparison import corrected_interval, paired_difference, race
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.training import attach_decision, fit
@@ -92,8 +92,10 @@ def cross_validate_candidates(
 
     Returns:
         One row per candidate (mean macro F1, standard deviation, Nadeau-Bengio 95 %
-        interval, paired difference to the reference with interval and p-value) and
-        the out-of-fold predictions of every candidate and repeat.
+        interval, paired difference to the reference with interval and p-value;
+        with ``compare.racing`` also after which fold a candidate was dropped and
+        why, its figures over the folds it had) and the out-of-fold predictions of
+        every candidate and repeat (a dropped one's of its folds only).
     """
     names = [str(c) for c in train["class_names"]]
     configs = {
@@ -110,40 +112,74 @@ def cross_validate_candidates(
         ):
             inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
             folds.append(((repeat, k), inner, held))
-    groups = _shared_fits(configs)  # candidates that share one fit per fold
+    # racing: the first race_after folds for every candidate, the rest for those
+    # not clearly behind; without it every fold at once
+    split = compare.race_after if compare.racing else len(folds)
     with fan_out(fanout) as runner:
-        tasks = []
-        for key, inner, held in folds:
-            inner_shared, held_shared = runner.share(inner), runner.share(held)
-            for group in groups:
-                group = {n: configured(runner, c) for n, c in group.items()}
-                prefix = f"{'/'.join(group)} repeat {key[0]} fold {key[1]}: "
-                tasks.append(
-                    Task(
-                        prefix.rstrip(": "),
-                        score_on_fold,
-                        (inner_shared, held_shared, group, prefix),
-                    )
-                )
-        results = runner.run(tasks, "compare")
-    scores: dict[str, list[float]] = {name: [] for name in configs}
-    oof_rows = []
-    fold_results = iter(results)
-    for key, _, held in folds:
-        per_fold = {}
-        for _ in groups:
-            per_fold |= next(fold_results)
-        for name in configs:  # the order candidates are listed in
-            score, rows = _track_fold(name, key, held, per_fold[name], names)
-            scores[name].append(score)
-            oof_rows += rows
+        first = _fit_folds(runner, folds[:split], configs)
+        scores, oof_rows = _scored(first, folds[:split], list(configs), names)
+        dropped = {}
+        if split < len(folds):
+            dropped = race(scores, compare.race_margin)
+            for name, why in dropped.items():
+                logger.info("Racing: %s gets no more fits: %s.", name, why)
+        alive = {n: c for n, c in configs.items() if n not in dropped}
+        later = _fit_folds(runner, folds[split:], alive)
+    more, more_rows = _scored(later, folds[split:], list(alive), names)
+    for name, values in more.items():
+        scores[name] += values
+    oof_rows += more_rows
     n = len(train["y"]) + len(validation["y"])
     reference = compare.reference or compare.candidates[0]
     rows = [
         _summary_row(name, values, scores[reference], reference, n, compare.folds)
         for name, values in scores.items()
     ]
+    if compare.racing:
+        for row in rows:
+            why = dropped.get(row["configuration"])
+            row["dropped_after_fold"] = split if why else None
+            row["dropped_because"] = why or ""
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+
+
+def _fit_folds(runner, folds, configs: dict[str, TrainConfig]) -> list[dict]:
+    """One task per fold and group of candidates sharing a fit; per fold, every
+    candidate's held-out probabilities and history."""
+    groups = _shared_fits(configs)  # candidates that share one fit per fold
+    tasks = []
+    for key, inner, held in folds:
+        inner_shared, held_shared = runner.share(inner), runner.share(held)
+        for group in groups:
+            group = {n: configured(runner, c) for n, c in group.items()}
+            prefix = f"{'/'.join(group)} repeat {key[0]} fold {key[1]}: "
+            tasks.append(
+                Task(
+                    prefix.rstrip(": "),
+                    score_on_fold,
+                    (inner_shared, held_shared, group, prefix),
+                )
+            )
+    results = iter(runner.run(tasks, "compare") if tasks else [])
+    per_fold = []
+    for _ in folds:
+        merged = {}
+        for _ in groups:
+            merged |= next(results)
+        per_fold.append(merged)
+    return per_fold
+
+
+def _scored(per_fold, folds, names, class_names) -> tuple[dict, list[dict]]:
+    """Macro F1 per candidate and fold (listed order), tracked, and the OOF rows."""
+    scores: dict[str, list[float]] = {name: [] for name in names}
+    oof_rows = []
+    for results, (key, _, held) in zip(per_fold, folds):
+        for name in names:
+            score, rows = _track_fold(name, key, held, results[name], class_names)
+            scores[name].append(score)
+            oof_rows += rows
+    return scores, oof_rows
 
 
 def _track_fold(name, key, held, result, names) -> tuple[float, list[dict]]:
@@ -162,8 +198,9 @@ def _summary_row(name, values, reference_values, reference, n, folds) -> dict:
     reference (Nadeau-Bengio: training and test sizes of one fold)."""
     n_test = n // folds
     mean, std, low, high = corrected_interval(values, n - n_test, n_test)
+    common = min(len(values), len(reference_values))  # a raced one: its folds
     diff, diff_low, diff_high, p_value = paired_difference(
-        values, reference_values, n - n_test, n_test
+        values[:common], reference_values[:common], n - n_test, n_test
     )
     logger.info(
         "%s: macro F1 %.4f [%.4f, %.4f]; vs %s %+.4f (p %.3g)",

@@ -45,8 +45,12 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
     """
     columns = [c for c in oof.columns if c.startswith("p_")]
     class_names = [c.removeprefix("p_") for c in columns]
+    rows_of = oof.groupby("configuration").size()
+    raced = [n for n in compare.candidates if rows_of.get(n, 0) < rows_of.max()]
+    if raced:  # dropped by racing: out-of-fold rows of some folds only
+        logger.info("Left out of the selection (dropped by racing): %s", raced)
     probs, y = {}, None
-    for name in compare.candidates:
+    for name in [n for n in compare.candidates if n not in raced]:
         rows = oof[oof["configuration"] == name].sort_values(["repeat", "sample_index"])
         values = rows[columns].to_numpy(dtype=np.float64)
         probs[name] = values.reshape(compare.repeats, -1, len(columns))
