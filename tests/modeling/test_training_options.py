@@ -184,6 +184,32 @@ def test_cross_validation_keeps_fold_models():
     assert off == {"models": []} and disabled == {"enabled": False}
 
 
+def test_fold_models_never_see_the_fold_they_score(monkeypatch):
+    """Early stopping uses part of the fold's training rows; the scored fold's
+    predictions (the calibration rows) come from a fit that never saw them."""
+    import pirate_pain.pipelines.train.nodes as nodes
+
+    seen, original = [], nodes.fit
+
+    def recording(train, validation, config, **kwargs):
+        seen.append({str(s) for s in [*train["sample_ids"], *validation["sample_ids"]]})
+        return original(train, validation, config, **kwargs)
+
+    monkeypatch.setattr(nodes, "fit", recording)
+    validation = _data(seed=1)
+    validation["sample_ids"] = np.array([f"v{i}" for i in range(30)])
+    models, _ = cross_validate(
+        _data(), validation, {"kept": []}, _config(cross_validation={"folds": 3})
+    )
+    held = models["held_out"]
+    assert sorted(held["sample_ids"]) == sorted(
+        {*_data()["sample_ids"], *validation["sample_ids"]}
+    )
+    scored = np.array_split(np.asarray(held["sample_ids"]), 3)  # fold after fold
+    for fitted_on, fold in zip(seen, scored, strict=True):
+        assert not fitted_on & set(fold) and len(fitted_on) == 60 - len(fold)
+
+
 @pytest.mark.parametrize(
     "params, message",
     [

@@ -142,6 +142,9 @@ class AugmentationConfig(ConfigBlock):
 
 class CrossValidationConfig(ConfigBlock):
     folds: int = Field(0, ge=0)  # 0: off; k >= 2: stratified k-fold
+    # share of each fold's training rows held out for early stopping (and a
+    # macro_f1 rule); the scored fold is never seen before it is scored
+    early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
 
     @field_validator("folds")
     @classmethod

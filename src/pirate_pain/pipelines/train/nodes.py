@@ -15,7 +15,7 @@ from ...evaluation import (
 from ...modeling.artifacts import build_artifact, model_id
 from ...modeling.calibration import calibration_summary, log_calibration
 from ...modeling.config import TrainConfig
-from ...modeling.data import stratified_folds
+from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.decision import overlaps
 from ...modeling.predict import scoring_probabilities, with_calibration
 from ...modeling.training import fit
@@ -94,15 +94,18 @@ def cross_validate(
 ) -> tuple[dict, dict]:
     """Stratified k-fold on train + validation when ``cross_validation.folds`` >= 2.
 
-    Each fold model early-stops on its own held-out fold.
+    Each fold model early-stops on a stratified part of its training rows
+    (``cross_validation.early_stopping_fraction``): the scored fold is unseen.
 
     Returns:
         ``{"models": [artifact, ...], "held_out": ...}`` (the fold models and
         their predictions of the rows they held out; empty when off) and the fold
         summary.
     """
-    # fold models always early-stop on their held-out fold
+    # fold models early-stop (and fit a macro_f1 rule) on a stratified part of
+    # their training rows, so the scored fold stays unseen, as in compare
     config = params.model_copy(update={"fit_on_validation": False})
+    fraction = config.cross_validation.early_stopping_fraction
     folds = config.cross_validation.folds
     if folds < 2:
         return {"models": []}, {"enabled": False}
@@ -111,14 +114,14 @@ def cross_validate(
     for k, (fit_part, held) in enumerate(
         stratified_folds(train, validation, folds, config.seed)
     ):
+        inner = stratified_holdout(fit_part, fraction, config.seed)
         with nested_run(f"fold {k + 1}/{folds}", {"fold": k + 1}) as run:
-            fitted = fit(fit_part, held, config, log_prefix=f"fold {k + 1}/{folds}: ")
-            # a macro_f1 rule was fitted on this held-out fold: score it with argmax
-            probs = fitted.probabilities(held, config.window, decision=False)
+            fitted = fit(*inner, config, log_prefix=f"fold {k + 1}/{folds}: ")
+            probs = fitted.probabilities(held, config.window)
             metrics = classification_metrics(held["y"], probs.argmax(1), names)
             log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
-        # what the model predicts for rows it never saw: the calibration rows
-        held_out["probs"] += fitted.probabilities(held, config.window).tolist()
+        # what the model predicts for rows nothing in its fit saw: calibration rows
+        held_out["probs"] += probs.tolist()
         held_out["y"] += [int(k) for k in held["y"]]
         held_out["sample_ids"] += [str(s) for s in held["sample_ids"]]
         per_fold.append(
