@@ -104,25 +104,16 @@ def cross_validate_candidates(
         ).model_copy(update={"fit_on_validation": False})
         for name in compare.candidates
     }
-    folds = []
-    for repeat in range(1, compare.repeats + 1):
-        seed = compare.seed + repeat - 1
-        for k, (fit_part, held) in enumerate(
-            stratified_folds(train, validation, compare.folds, seed), start=1
-        ):
-            inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
-            folds.append(((repeat, k), inner, held))
+    folds = _folds(train, validation, compare)
     # racing: the first race_after folds for every candidate, the rest for those
     # not clearly behind; without it every fold at once
     split = compare.race_after if compare.racing else len(folds)
     with fan_out(fanout) as runner:
         first = _fit_folds(runner, folds[:split], configs)
         scores, oof_rows = _scored(first, folds[:split], list(configs), names)
-        dropped = {}
-        if split < len(folds):
-            dropped = race(scores, compare.race_margin)
-            for name, why in dropped.items():
-                logger.info("Racing: %s gets no more fits: %s.", name, why)
+        dropped = race(scores, compare.race_margin) if split < len(folds) else {}
+        for name, why in dropped.items():
+            logger.info("Racing: %s gets no more fits: %s.", name, why)
         alive = {n: c for n, c in configs.items() if n not in dropped}
         later = _fit_folds(runner, folds[split:], alive)
     more, more_rows = _scored(later, folds[split:], list(alive), names)
@@ -135,12 +126,26 @@ def cross_validate_candidates(
         _summary_row(name, values, scores[reference], reference, n, compare.folds)
         for name, values in scores.items()
     ]
-    if compare.racing:
+    if compare.racing:  # after which fold a candidate was dropped, and why
         for row in rows:
             why = dropped.get(row["configuration"])
-            row["dropped_after_fold"] = split if why else None
-            row["dropped_because"] = why or ""
+            row |= {"dropped_after_fold": split if why else None}
+            row |= {"dropped_because": why or ""}
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+
+
+def _folds(train: dict, validation: dict, compare: CompareParams) -> list[tuple]:
+    """``((repeat, fold), inner, held)`` of every repeat and fold, in order: the
+    fold's training rows split for early stopping, and the rows it scores."""
+    folds = []
+    for repeat in range(1, compare.repeats + 1):
+        seed = compare.seed + repeat - 1
+        for k, (fit_part, held) in enumerate(
+            stratified_folds(train, validation, compare.folds, seed), start=1
+        ):
+            inner = stratified_holdout(fit_part, compare.early_stopping_fraction, seed)
+            folds.append(((repeat, k), inner, held))
+    return folds
 
 
 def _fit_folds(runner, folds, configs: dict[str, TrainConfig]) -> list[dict]:

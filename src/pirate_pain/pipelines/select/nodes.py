@@ -107,16 +107,9 @@ def fit_selected_ensemble(
         for name in refits
     }
     with fan_out(fanout) as runner:
-        shared = [runner.share(part) for part in (train, validation)]
-        tasks = [
-            Task(
-                f"selected {name}",
-                refit_member,
-                (*shared, feature_transform, configured(runner, config)),
-            )
-            for name, config in configs.items()
-        ]
+        tasks = _refit_tasks(runner, configs, train, validation, feature_transform)
         if labelled:  # the baselines fitted in the same run
+            shared = [runner.share(part) for part in (train, validation)]
             tasks += [
                 Task(kind, baseline_row, (*shared, test, train_params.seed, kind))
                 for kind in ("minirocket", "multirocket_hydra")
@@ -143,6 +136,19 @@ def fit_selected_ensemble(
         for row in rows:
             logger.info("%-28s test macro F1 %.4f", row["model"], row["macro_f1"])
     return ensemble, pd.DataFrame(rows).round(4)
+
+
+def _refit_tasks(runner, configs, train, validation, feature_transform) -> list:
+    """One task per selected candidate: its refit on the training split."""
+    shared = [runner.share(part) for part in (train, validation)]
+    return [
+        Task(
+            f"selected {name}",
+            refit_member,
+            (*shared, feature_transform, configured(runner, config)),
+        )
+        for name, config in configs.items()
+    ]
 
 
 def _calibrated_out_of_fold(ensemble: dict, oof: pd.DataFrame) -> dict:
