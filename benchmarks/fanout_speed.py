@@ -28,11 +28,12 @@ REPO = Path(__file__).resolve().parents[1]
 TIMES = ["fit_seconds", "predict_seconds"]
 
 
-def _latest(root: Path, name: str) -> Path:
+def latest(root: Path, name: str) -> Path:
     return sorted((root / "data").glob(f"*/{name}/*/*"))[-1]
 
 
-def _select(root: Path, env: str, *params: str) -> tuple[float, dict, pd.DataFrame]:
+def run_select(root: Path, env: str, *params: str) -> float:
+    """``kedro run --pipeline=select --env=<env> <params>`` in ``root``: seconds."""
     started = time.perf_counter()
     subprocess.run(
         [
@@ -50,26 +51,41 @@ def _select(root: Path, env: str, *params: str) -> tuple[float, dict, pd.DataFra
         text=True,
         env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"},
     )
-    seconds = time.perf_counter() - started
-    selection = json.loads(_latest(root, "ensemble_selection.json").read_text())
-    table = pd.read_csv(_latest(root, "selection_table.csv"), dtype={"model": str})
+    return time.perf_counter() - started
+
+
+def fresh_project(folder: str) -> Path:
+    """A copy of the project's configuration in ``folder`` (data made anew)."""
+    root = Path(folder) / "project"
+    shutil.copytree(REPO / "conf", root / "conf")
+    shutil.copy(REPO / "pyproject.toml", root)
+    shutil.copy(REPO / ".telemetry", root)
+    (root / "src").mkdir()
+    return root
+
+
+def _select(root: Path, env: str, *params: str) -> tuple[float, dict, pd.DataFrame]:
+    seconds = run_select(root, env, *params)
+    selection = json.loads(latest(root, "ensemble_selection.json").read_text())
+    table = pd.read_csv(latest(root, "selection_table.csv"), dtype={"model": str})
     return seconds, selection["weights"], table.drop(columns=TIMES)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def environments(doc: str) -> list[str]:
+    """The ``--envs`` of a benchmark's command line, after printing the machine."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--envs", default="gun_point")
     args = parser.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     )
-    for env in args.envs.split(","):
+    return args.envs.split(",")
+
+
+def main() -> None:
+    for env in environments(__doc__):
         with tempfile.TemporaryDirectory() as folder:
-            root = Path(folder) / "project"
-            shutil.copytree(REPO / "conf", root / "conf")
-            shutil.copy(REPO / "pyproject.toml", root)
-            shutil.copy(REPO / ".telemetry", root)
-            (root / "src").mkdir()
+            root = fresh_project(folder)
             seq_s, seq_w, seq_t = _select(root, env, "--params=fanout.workers=1")
             par_s, par_w, par_t = _select(root, env)
         same = seq_w == par_w and seq_t.equals(par_t)

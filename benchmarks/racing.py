@@ -12,48 +12,19 @@ Run nothing else on the machine meanwhile.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
-import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _latest(root: Path, name: str) -> Path:
-    return sorted((root / "data").glob(f"*/{name}/*/*"))[-1]
+from fanout_speed import environments, fresh_project, latest, run_select  # noqa: E402 (same folder)
 
 
 def _select(root: Path, env: str, racing: bool) -> dict:
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kedro",
-            "run",
-            "--pipeline=select",
-            f"--env={env}",
-            f"--params=select.racing={str(racing).lower()}",
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"},
-    )
-    seconds = time.perf_counter() - started
-    table = pd.read_csv(_latest(root, "comparison_table.csv"))
-    selection = json.loads(_latest(root, "ensemble_selection.json").read_text())
-    tested = pd.read_csv(_latest(root, "selection_table.csv"), dtype={"model": str})
+    seconds = run_select(root, env, f"--params=select.racing={str(racing).lower()}")
+    table = pd.read_csv(latest(root, "comparison_table.csv"))
+    selection = json.loads(latest(root, "ensemble_selection.json").read_text())
+    tested = pd.read_csv(latest(root, "selection_table.csv"), dtype={"model": str})
     dropped = {}
     if "dropped_after_fold" in table:
         raced = table[table["dropped_after_fold"].notna()]
@@ -68,22 +39,11 @@ def _select(root: Path, env: str, racing: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--envs", default="gun_point")
-    args = parser.parse_args()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    )
-    for env in args.envs.split(","):
+    for env in environments(__doc__):
         runs = {}
         for racing in (False, True):
             with tempfile.TemporaryDirectory() as folder:
-                root = Path(folder) / "project"
-                shutil.copytree(REPO / "conf", root / "conf")
-                shutil.copy(REPO / "pyproject.toml", root)
-                shutil.copy(REPO / ".telemetry", root)
-                (root / "src").mkdir()
-                runs[racing] = _select(root, env, racing)
+                runs[racing] = _select(fresh_project(folder), env, racing)
         full, raced = runs[False], runs[True]
         print(
             f"{env}: full {full['fits']} fits in {full['seconds'] / 60:.1f} min, "
