@@ -26,7 +26,7 @@ def score_row(model: str, seed, y_true, y_pred, names, fit_s: float, predict_s: 
 def minirocket_predict(
     train: dict, test: dict, seed: int, kind: str = "minirocket"
 ) -> tuple[np.ndarray, float, float]:
-    """aeon's MiniRocket (or MultiRocket-Hydra, ``kind``) on zero-padded
+    """aeon's MiniRocket (or MultiRocket-Hydra, QUANT, RDST: ``kind``) on zero-padded
     channels-first arrays (N, C, T).
 
     Returns:
@@ -36,14 +36,19 @@ def minirocket_predict(
         MiniRocketClassifier,
         MultiRocketHydraClassifier,
     )
+    from aeon.classification.interval_based import QUANTClassifier
+    from aeon.classification.shapelet_based import RDSTClassifier
 
     steps = max(train["x"].shape[1], test["x"].shape[1])
     started = time.perf_counter()
     kinds = {
         "minirocket": MiniRocketClassifier,
         "multirocket_hydra": MultiRocketHydraClassifier,
+        "quant": QUANTClassifier,
+        "rdst": RDSTClassifier,
     }
-    classifier = kinds[kind](random_state=seed, n_jobs=1)
+    jobs = {} if kind == "quant" else {"n_jobs": 1}  # QUANT has no n_jobs
+    classifier = kinds[kind](random_state=seed, **jobs)
     with torch_state_kept():  # Hydra sets torch's seed and thread count
         classifier.fit(channels_first(train["x"], steps), train["y"])
         fitted = time.perf_counter()

@@ -19,6 +19,8 @@ FAMILIES = {
     "fcn": {"epochs": 2, "model": {"cell": "none", "conv_channels": 8}},
     "minirocket": {"model": {"backbone": "minirocket"}},
     "multirocket_hydra": {"model": {"backbone": "multirocket_hydra"}},
+    "quant": {"model": {"backbone": "quant"}},
+    "rdst": {"model": {"backbone": "rdst"}},
 }
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 
 from ..errors import UserInputError
 
-ROCKET_KINDS = ("minirocket", "multirocket_hydra")
+ROCKET_KINDS = ("minirocket", "multirocket_hydra", "quant", "rdst")  # aeon members
 NonNegative = Annotated[float, Field(ge=0)]
 # auto: CUDA if available, else MPS, else CPU
 DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:\d+)?)$"
@@ -43,11 +43,9 @@ class ConfigBlock(BaseModel):
 class ModelConfig(ConfigBlock):
     # recurrent: the options below; resnet / inception: ResNet or InceptionTime
     # (Fawaz et al.), masked mean pooling; cell, conv_* and head are then unused;
-    # minirocket / multirocket_hydra: aeon's transforms + ridge (modeling/rocket.py),
-    # no epochs: seed, fit_on_validation and decision_rule apply
-    backbone: Literal[
-        "recurrent", "resnet", "inception", "minirocket", "multirocket_hydra"
-    ] = "recurrent"
+    # minirocket / multirocket_hydra / quant / rdst: aeon's transforms and heads
+    # (modeling/rocket.py), no epochs: seed, fit_on_validation, decision_rule apply
+    backbone: Literal["recurrent", "resnet", "inception", *ROCKET_KINDS] = "recurrent"
     backbone_filters: int = Field(32, ge=1)  # resnet: f, 2f, 2f; inception: 4f wide
     inception_depth: int = Field(6, ge=1)  # modules; a residual every third
     cell: Literal["rnn", "lstm", "gru", "none"] = "gru"  # none: Conv1D layers only

@@ -1,14 +1,18 @@
-"""ROCKET-family ensemble members: MiniRocket and MultiRocket-Hydra (aeon).
+"""Feature-transform ensemble members from aeon: convolution kernels (MiniRocket,
+MultiRocket-Hydra), quantiles of intervals (QUANT) and dilated shapelets (RDST).
 
 The features are aeon's transforms, fitted exactly as aeon's classifiers fit them
-(same seeds, same scalers), then aeon's ridge classifier with temperature-scaled
-probabilities (scikit-learn's ``CalibratedClassifierCV``, temperature fitted on
-cross-validated ridge scores; it never changes the ridge's argmax), so a member
-predicts what aeon's classifier predicts and also says how sure it is.
+(same seeds, same scalers), then aeon's own head: a ridge classifier with
+temperature-scaled probabilities (scikit-learn's ``CalibratedClassifierCV``,
+temperature fitted on cross-validated ridge scores; it never changes the ridge's
+argmax) for the kernels and shapelets, QUANT's extra-trees forest (its vote
+fractions) for the intervals. So a member predicts what aeon's classifier of that
+name predicts and also says how sure it is.
 
 Persistence runs no code from the file: the fitted scikit-learn and aeon parts are
 one skops blob loaded with a fixed list of trusted types; Hydra is stored as its
-seed, input shape, a probe and its scaler's tensors (``hydra.py``).
+seed, input shape, a probe and its scaler's tensors (``hydra.py``); QUANT's
+intervals depend on the length only and are rebuilt from it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import logging
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +51,9 @@ def trusted_types() -> tuple[str, ...]:
         MiniRocket,
         MultiRocket,
     )
+    from aeon.transformations.collection.shapelet_based import (
+        RandomDilatedShapeletTransform,
+    )
     from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(0)
@@ -54,10 +62,11 @@ def trusted_types() -> tuple[str, ...]:
         "one_row_class": _fit_classifier(
             rng.random((3, 2)), np.array([0, 0, 1]), 0, "", quiet=True
         ),
+        "forest": _quant_forest(0).fit(rng.random((4, 2)), np.array([0, 1] * 2)),
     }
     built = skops.io.get_untrusted_types(data=skops.io.dumps(tiny))
-    named = [f"{c.__module__}.{c.__qualname__}" for c in (MiniRocket, MultiRocket)]
-    named.append(f"{StandardScaler.__module__}.{StandardScaler.__qualname__}")
+    classes = (MiniRocket, MultiRocket, RandomDilatedShapeletTransform, StandardScaler)
+    named = [f"{c.__module__}.{c.__qualname__}" for c in classes]
     return tuple(sorted({*built, *named}))
 
 
@@ -67,14 +76,14 @@ class RocketFit:
 
     kind: str
     parts: dict[str, Any]  # aeon transforms, scalers, calibrated ridge (by name)
-    hydra: dict[str, Any] | None  # Hydra's kernels and settings, or None
+    hydra: dict[str, Any] | None  # Hydra's seed and settings, or None
     steps: int  # sequences are zero-padded (or cut) to this length
     n_classes: int  # every class, also those absent from the training rows
     history: list[dict] = field(default_factory=list)  # one record: one fit
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
     decision: dict | None = None  # the fitted macro_f1 rule (decision.py), or None
-    hydra_transform: Any = field(default=None, repr=False)  # built once, not stored
+    rebuilt: Any = field(default=None, repr=False)  # Hydra / QUANT: built once
 
     def probabilities(self, data: dict, window=None, decision=True, device=None):
         """(N, K) probabilities on a model input (whole sequences: ``window`` does
@@ -110,32 +119,79 @@ def channels_first(x: np.ndarray, steps: int) -> np.ndarray:
 
 def _features(fitted: RocketFit, x: np.ndarray) -> np.ndarray:
     p = fitted.parts
-    if fitted.kind == "minirocket":
-        return p["scaler"].transform(p["minirocket"].transform(x))
-    if fitted.hydra_transform is None:
-        fitted.hydra_transform = load_hydra(fitted.hydra)
-    hydra = hydra_features(fitted.hydra_transform, fitted.hydra, x)
+    if fitted.kind in ("minirocket", "rdst"):
+        with _flat_stretches_expected():
+            return p["scaler"].transform(p[fitted.kind].transform(x))
+    if fitted.rebuilt is None:
+        fitted.rebuilt = (
+            _quant_transform(x.shape[1], fitted.steps)
+            if fitted.kind == "quant"
+            else load_hydra(fitted.hydra)
+        )
+    if fitted.kind == "quant":
+        return fitted.rebuilt.transform(x)
+    hydra = hydra_features(fitted.rebuilt, fitted.hydra, x)
     multi = p["scaler"].transform(p["multirocket"].transform(x))
     return np.concatenate((hydra, multi), axis=1)
 
 
-def _fit_transforms(kind: str, x: np.ndarray, seed: int):
+@contextmanager
+def _flat_stretches_expected():
+    """RDST scores a shapelet on a flat stretch (zero padding) as NaN and aeon
+    zeroes it with a warning per call: expected for padded sequences."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Some invalid values", UserWarning)
+        yield
+
+
+def _quant_forest(seed: int):
+    """QUANT's head as aeon's QUANTClassifier builds it."""
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return ExtraTreesClassifier(
+        n_estimators=200, max_features=0.1, criterion="entropy", random_state=seed
+    )
+
+
+def _quant_seed(seed: int) -> int:
+    """The forest's seed as aeon's QUANTClassifier draws it when it clones the
+    forest with ``random_state=seed`` (one draw of NumPy's legacy generator)."""
+    return int(np.random.RandomState(seed).randint(np.iinfo(np.int32).max))
+
+
+def _quant_transform(channels: int, steps: int):
+    """QUANT's intervals: fixed by the input's shape alone (no randomness)."""
+    from aeon.transformations.collection.interval_based import QUANTTransformer
+
+    return QUANTTransformer().fit(np.zeros((1, channels, steps)))
+
+
+def _fit_transforms(kind: str, x: np.ndarray, y: np.ndarray, seed: int):
     """aeon's transforms and scalers, fitted in the order aeon's classifier of that
     name fits them. Returns the parts, Hydra's stored state (or None), the fitted
-    Hydra transform (or None) and the training features."""
+    transform that is rebuilt rather than stored (or None) and the training
+    features."""
     from aeon.transformations.collection.convolution_based import (
         MiniRocket,
         MultiRocket,
     )
+    from aeon.transformations.collection.shapelet_based import (
+        RandomDilatedShapeletTransform,
+    )
     from sklearn.preprocessing import StandardScaler
 
-    if kind == "minirocket":
-        parts = {
+    if kind in ("minirocket", "rdst"):
+        parts = {  # RDST: aeon's shapelets, mean-centred scaler
             "minirocket": MiniRocket(random_state=seed, n_jobs=1),
-            "scaler": StandardScaler(with_mean=False),
+            "rdst": RandomDilatedShapeletTransform(random_state=seed, n_jobs=1),
         }
-        features = parts["scaler"].fit_transform(parts["minirocket"].fit_transform(x))
+        parts = {kind: parts[kind], "scaler": StandardScaler(with_mean=kind == "rdst")}
+        with _flat_stretches_expected():
+            features = parts["scaler"].fit_transform(parts[kind].fit_transform(x, y))
         return parts, None, None, features
+    if kind == "quant":
+        transform = _quant_transform(*x.shape[1:])
+        return {}, None, transform, transform.transform(x)
     hydra, transform, hydra_scaled = fit_hydra(x, seed)
     parts = {
         "multirocket": MultiRocket(random_state=seed, n_jobs=1),
@@ -145,16 +201,19 @@ def _fit_transforms(kind: str, x: np.ndarray, seed: int):
     return parts, hydra, transform, np.concatenate((hydra_scaled, multi), axis=1)
 
 
-def _fit_classifier(features, y, seed: int, log_prefix: str, quiet: bool = False):
-    """aeon's ridge, temperature-scaled on cross-validated scores (stratified, up
-    to 5 folds); a class with one sequence leaves no such folds, so the
-    temperature is then fitted on the training scores (sharper probabilities)."""
+def _fit_classifier(
+    features, y, seed: int, log_prefix: str, quiet: bool = False, alphas=(-3, 3, 10)
+):
+    """aeon's ridge (``alphas``: its log-spaced grid), temperature-scaled on
+    cross-validated scores (stratified, up to 5 folds); a class with one sequence
+    leaves no such folds, so the temperature is then fitted on the training scores
+    (sharper probabilities)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.frozen import FrozenEstimator
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.model_selection import StratifiedKFold
 
-    ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
+    ridge = RidgeClassifierCV(alphas=np.logspace(*alphas))
     fewest = int(np.bincount(y)[np.unique(y)].min())
     if fewest >= 2:
         folds = StratifiedKFold(min(5, fewest), shuffle=True, random_state=seed)
@@ -181,8 +240,8 @@ def _fit_classifier(features, y, seed: int, log_prefix: str, quiet: bool = False
 
 
 def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> RocketFit:
-    """Fit ``config.model.backbone`` (minirocket | multirocket_hydra) on ``train``
-    with ``config.seed``, as aeon's classifier of that name does."""
+    """Fit ``config.model.backbone`` (minirocket | multirocket_hydra | quant | rdst)
+    on ``train`` with ``config.seed``, as aeon's classifier of that name does."""
     started = time.perf_counter()
     kind, y = config.model.backbone, train["y"]
     if len(np.unique(y)) < 2:
@@ -192,10 +251,16 @@ def fit_rocket(train: dict, config: TrainConfig, log_prefix: str = "") -> Rocket
         )
     steps = max(int(train["x"].shape[1]), MIN_STEPS)
     x = channels_first(train["x"], steps)
-    parts, hydra, transform, features = _fit_transforms(kind, x, config.seed)
-    parts["classifier"] = _fit_classifier(features, y, config.seed, log_prefix)
+    parts, hydra, transform, features = _fit_transforms(kind, x, y, config.seed)
+    if kind == "quant":
+        parts["classifier"] = _quant_forest(_quant_seed(config.seed)).fit(features, y)
+    else:
+        grid = (-4, 4, 20) if kind == "rdst" else (-3, 3, 10)
+        parts["classifier"] = _fit_classifier(
+            features, y, config.seed, log_prefix, alphas=grid
+        )
     fitted = RocketFit(kind, parts, hydra, steps, len(train["class_names"]))
-    fitted.hydra_transform = transform
+    fitted.rebuilt = transform
     probs = fitted.class_probabilities(features)
     loss = mean_log_loss(y, probs)
     seconds = round(time.perf_counter() - started, 3)
