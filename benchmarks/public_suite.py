@@ -11,9 +11,17 @@ share the mean rank), then the mean rank of each route.
     python benchmarks/public_suite.py                   # all five
     python benchmarks/public_suite.py --datasets gun_point arrow_head
     python benchmarks/public_suite.py --params select.folds=3
+    python benchmarks/public_suite.py --rules bagged    # also the bagged rule
+
+With ``--rules``, each further selection rule reruns only the selection and the
+refits of the same run (``--from-nodes=select_members_node``, same out-of-fold
+predictions) and adds a row per data set and rule to public_suite_rules.csv:
+the out-of-fold macro F1 the rule claims, its test macro F1 and the gap.
 
 Writes data/08_reporting/public_suite.csv (and every candidate's cross-validated
-macro F1 to public_suite_candidates.csv) and prints both.
+macro F1 to public_suite_candidates.csv, and each data set's out-of-fold
+predictions to public_suite_oof/<env>.csv for benchmarks/selection_rules.py) and
+prints both.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ SUITE = {  # environment -> data set
 }
 OUTPUT = ROOT / "data" / "08_reporting" / "public_suite.csv"
 CV_OUTPUT = ROOT / "data" / "08_reporting" / "public_suite_candidates.csv"
+RULES_OUTPUT = ROOT / "data" / "08_reporting" / "public_suite_rules.csv"
+OOF_DIR = ROOT / "data" / "08_reporting" / "public_suite_oof"
 
 
 def route(model: str) -> str:
@@ -46,29 +56,54 @@ def route(model: str) -> str:
     return model.split(" (")[0]
 
 
-def run_dataset(
-    env: str, params: str | None
-) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    command = [
-        sys.executable,
-        "-m",
-        "kedro",
-        "run",
-        "--pipeline=select",
-        f"--env={env}",
-    ]
+def kedro_select(env: str, params: str | None, *extra: str) -> float:
+    """``kedro run --pipeline=select --env=<env>``; its wall seconds."""
+    command = [sys.executable, "-m", "kedro", "run", "--pipeline=select"]
+    command += [f"--env={env}", *extra]
     if params:
         command.append(f"--params={params}")
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=os.environ.copy(), check=False)
-    wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"kedro run --pipeline=select --env={env} failed: see above.")
+        raise SystemExit(f"{' '.join(command[2:])} failed: see above.")
+    return time.perf_counter() - started
+
+
+def selected_row(catalog, env: str) -> dict:
+    """The selected ensemble's out-of-fold claim, test score and gap."""
+    selected = catalog.load("selection_table").iloc[0]
+    selection = catalog.load("ensemble_selection")
+    return {
+        "dataset": SUITE[env],
+        "rule": selection.get("rule", "greedy"),
+        "members": len(selection["weights"]),
+        "oof_macro_f1": selected["oof_macro_f1"],
+        "test_macro_f1": selected["macro_f1"],
+        "gap": round(selected["oof_macro_f1"] - selected["macro_f1"], 4),
+    }
+
+
+def rule_row(env: str, params: str | None, rule: str) -> dict:
+    """The selection and refits again under ``rule``, on the same out-of-fold
+    predictions (only the selection and its refits rerun)."""
+    rule_params = f"select.rule={rule}" + (f",{params}" if params else "")
+    kedro_select(env, rule_params, "--from-nodes=select_members_node")
+    with KedroSession.create(project_path=ROOT, env=env) as session:
+        return selected_row(session.load_context().catalog, env)
+
+
+def run_dataset(
+    env: str, params: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, float, dict]:
+    wall = kedro_select(env, params)
     with KedroSession.create(project_path=ROOT, env=env) as session:
         catalog = session.load_context().catalog
         table = catalog.load("selection_table")
         candidates = catalog.load("comparison_table")
-    return table, candidates, wall
+        OOF_DIR.mkdir(parents=True, exist_ok=True)  # benchmarks/selection_rules.py
+        catalog.load("oof_predictions").to_csv(OOF_DIR / f"{env}.csv", index=False)
+        shipped = selected_row(catalog, env) if table is not None else None
+    return table, candidates, wall, shipped
 
 
 def ranked(table: pd.DataFrame) -> pd.DataFrame:
@@ -83,19 +118,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", choices=list(SUITE), default=None)
     parser.add_argument("--params", help="passed to every kedro run as --params")
+    parser.add_argument(
+        "--rules",
+        nargs="*",
+        default=[],
+        choices=["greedy", "bagged"],
+        help="further selection rules scored on the same run",
+    )
     args = parser.parse_args()
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     bootstrap_project(ROOT)
-    frames, cv_frames = [], []
+    frames, cv_frames, rule_rows = [], [], []
     for env in args.datasets or list(SUITE):
-        table, candidates, wall = run_dataset(env, args.params)
+        table, candidates, wall, shipped = run_dataset(env, args.params)
         cv_frames.append(candidates.assign(dataset=SUITE[env]))
         if table is None or table.empty:
             raise SystemExit(f"{env}: the selection table is empty (no test labels?).")
         table.insert(0, "dataset", SUITE[env])
         table["run_wall_seconds"] = round(wall, 1)
         frames.append(table)
+        rule_rows.append(shipped)
+        rule_rows += [rule_row(env, args.params, rule) for rule in args.rules]
         print(f"{SUITE[env]}: {wall / 60:.1f} min", flush=True)
     suite = ranked(pd.concat(frames, ignore_index=True))
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +155,13 @@ def main() -> None:
     print("\nCross-validated macro F1 of every candidate (mean over folds):")
     wide = cv.pivot(index="configuration", columns="dataset", values="macro_f1_mean")
     print(wide.round(3).to_string())
+    if args.rules:
+        rules = pd.DataFrame(rule_rows)
+        rules.to_csv(RULES_OUTPUT, index=False)
+        print("\nSelection rules on the same runs (gap = out-of-fold - test):")
+        print(rules.round(4).to_string(index=False))
+        means = rules.groupby("rule", sort=False)[["test_macro_f1", "gap"]].mean()
+        print(means.round(4).to_string())
     total = sum(f["run_wall_seconds"].iloc[0] for f in frames)
     print(f"\nWall time: {total / 60:.1f} min for {len(frames)} data set(s)")
 

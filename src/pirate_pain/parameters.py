@@ -127,8 +127,10 @@ class CompareParams(ConfigBlock):
     # fitting a macro_f1 decision rule); the scored fold is never used for either
     early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
     score_test: bool = True  # where test labels exist: a test column, never a choice
-    # select block: most picks of the greedy out-of-fold ensemble selection
+    # select block: most picks of the greedy out-of-fold ensemble selection, and
+    # the rule (modeling/selection.py): greedy once, or greedy on bootstrap bags
     max_members: int = Field(10, ge=1)
+    rule: Literal["greedy", "bagged"] = "greedy"
     # racing: after the first race_after folds, a candidate below the leader on each
     # of them by more than race_margin macro F1 gets no more fits (comparison.race)
     racing: bool = False

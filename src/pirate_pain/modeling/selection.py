@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from .scores import macro_f1, mean_log_loss
 
@@ -71,3 +72,78 @@ def greedy_selection(
             for n, s in zip(chosen, path)
         ],
     }
+
+
+def _bootstrap_rows(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A bootstrap sample of row indices drawn within each class, so that every
+    class keeps its count (a rare class never vanishes from a bag)."""
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), (y == c).sum()) for c in np.unique(y)]
+    )
+
+
+def bagged_selection(
+    probs: dict[str, np.ndarray],
+    y: np.ndarray,
+    max_members: int = 10,
+    bags: int = 25,
+    seed: int = 0,
+) -> dict:
+    """Greedy selection on ``bags`` bootstrap samples of the out-of-fold rows,
+    each run's weights normalised and averaged (bagged ensemble selection,
+    Caruana et al. 2006): a member must win on many resamples, not on the noise
+    of one set of folds.
+
+    Returns:
+        What ``greedy_selection`` returns (``weights`` are now fractions summing to
+        1), scored on every row, and ``bags``: each bag's picks.
+    """
+    rng = np.random.default_rng(seed)
+    weights: Counter = Counter()
+    picks = []
+    for _ in range(bags):
+        rows = _bootstrap_rows(y, rng)
+        picked = {n: p[:, rows] for n, p in probs.items()}
+        bag = greedy_selection(picked, y[rows], max_members)
+        total = sum(bag["weights"].values())
+        weights.update({n: k / total / bags for n, k in bag["weights"].items()})
+        picks.append(bag["weights"])
+    weights = {n: round(weights[n], 6) for n in probs if weights[n] > 0}
+    mean = sum(w * probs[n] for n, w in weights.items()) / sum(weights.values())
+    full = greedy_selection(probs, y, max_members)
+    f1, loss = _score(y, mean)
+    return full | {
+        "weights": weights,
+        "oof_macro_f1": f1,
+        "oof_log_loss": -loss,
+        "bags": picks,
+    }
+
+
+SELECTION_RULES = {"greedy": greedy_selection, "bagged": bagged_selection}
+
+
+def out_of_fold_arrays(
+    oof: pd.DataFrame, candidates: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+    """The comparison's out-of-fold table as arrays for the rules above.
+
+    Returns:
+        Per candidate with rows for every fold, (repeats, N, K) probabilities in
+        sample order; the (N,) class indices; the candidates left out because
+        racing gave them rows of some folds only.
+    """
+    columns = [c for c in oof.columns if c.startswith("p_")]
+    class_names = [c.removeprefix("p_") for c in columns]
+    rows_of = oof.groupby("configuration").size()
+    raced = [n for n in candidates if rows_of.get(n, 0) < rows_of.max()]
+    repeats = oof["repeat"].nunique()
+    probs, y = {}, None
+    for name in [n for n in candidates if n not in raced]:
+        rows = oof[oof["configuration"] == name].sort_values(["repeat", "sample_index"])
+        values = rows[columns].to_numpy(dtype=np.float64)
+        probs[name] = values.reshape(repeats, -1, len(columns))
+        if y is None:
+            first = rows[rows["repeat"] == rows["repeat"].min()]
+            y = first["label"].astype(str).map(class_names.index).to_numpy()
+    return probs, y, raced

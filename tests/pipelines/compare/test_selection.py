@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pirate_pain.modeling.selection import greedy_selection
+from pirate_pain.modeling.selection import bagged_selection, greedy_selection
+from pirate_pain.parameters import CompareParams
+from pirate_pain.pipelines.select.nodes import select_members
 from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 
@@ -55,6 +57,64 @@ def test_a_single_best_candidate_is_kept_alone():
     selection = greedy_selection(probs, y, max_members=4)
     assert selection["weights"] == {"right": 1}
     assert selection["oof_macro_f1"] == 1.0
+
+
+def _complementary(copies: int) -> tuple[dict, np.ndarray]:
+    """a misses class 2, b misses class 1, noise is right by chance only."""
+    y = np.tile([0, 0, 0, 0, 1, 1, 2, 2], copies)
+    a, b = _probs(y)[0], _probs(y)[0]
+    a[y == 2] = [0.5, 0.1, 0.4]
+    b[y == 1] = [0.5, 0.4, 0.1]
+    noise = _probs(np.tile([1, 2, 0, 1, 0, 2, 1, 0], copies))
+    return {"a": a[None], "noise": noise, "b": b[None]}, y
+
+
+def test_bagged_selection_averages_greedy_runs_on_bootstrap_bags():
+    probs, y = _complementary(copies=6)
+    selection = bagged_selection(probs, y, max_members=5, bags=10, seed=1)
+    assert len(selection["bags"]) == 10
+    assert selection["weights"] == {"a": 0.5, "b": 0.5}  # noise wins no bag
+    assert selection["oof_macro_f1"] == 1.0
+    assert bagged_selection(probs, y, max_members=5, bags=10, seed=1) == selection
+
+
+def test_a_lucky_candidate_gets_a_share_not_the_whole_vote():
+    """lucky is right on one more row than steady; greedy takes lucky alone,
+    bagged keeps steady too, since on many resamples steady is the better one."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 20)
+    steady, lucky = y.copy(), y.copy()
+    steady[rng.choice(60, 8, replace=False)] = (y[:8] + 1) % 3
+    lucky[rng.choice(60, 7, replace=False)] = (y[:7] + 2) % 3
+    probs = {"steady": _probs(steady), "lucky": _probs(lucky)}
+    greedy = greedy_selection(probs, y, max_members=1)
+    bagged = bagged_selection(probs, y, max_members=1, bags=25)
+    assert greedy["weights"] == {"lucky": 1}
+    assert 0.2 < bagged["weights"]["steady"] < 0.8
+    assert sum(bagged["weights"].values()) == pytest.approx(1.0)
+
+
+def test_select_members_runs_the_configured_rule_on_the_oof_table():
+    probs, y = _complementary(copies=3)
+    names = ["no_pain", "low_pain", "high_pain"]
+    oof = pd.concat(
+        pd.DataFrame(
+            {
+                "configuration": name,
+                "repeat": 1,
+                "sample_index": np.arange(len(y)).astype(str),
+                "label": np.array(names)[y],
+                **{f"p_{c}": p[0][:, k] for k, c in enumerate(names)},
+            }
+        )
+        for name, p in probs.items()
+    )
+    compare = CompareParams(candidates=["a", "noise", "b"], rule="bagged")
+    selection = select_members(oof, compare)
+    assert selection["rule"] == "bagged"
+    assert selection["weights"] == {"a": 0.5, "b": 0.5}
+    greedy = select_members(oof, CompareParams(candidates=["a", "noise", "b"]))
+    assert greedy["rule"] == "greedy" and greedy["weights"] == {"a": 1, "b": 1}
 
 
 @pytest.mark.slow

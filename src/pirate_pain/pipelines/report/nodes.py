@@ -182,10 +182,14 @@ def _tuning_section(summary: dict) -> str:
 
 
 def _selection_section(selection: dict, table: pd.DataFrame | None) -> str:
-    weights = ", ".join(f"{n} x {k}" for n, k in selection["weights"].items())
+    weights = ", ".join(  # greedy: picks; bagged: shares of the vote
+        f"{n} x {k}" if isinstance(k, int) else f"{n} {k:.0%}"
+        for n, k in selection["weights"].items()
+    )
     return (
         "<h2>Ensemble chosen by cross-validation</h2>"
-        f"<p>Members (picks): {html.escape(weights)}; out-of-fold macro F1 "
+        f"<p>Members ({selection.get('rule', 'greedy')} rule): "
+        f"{html.escape(weights)}; out-of-fold macro F1 "
         f"{selection['oof_macro_f1']:.4f} (best single "
         f"{html.escape(selection['best_single'])} "
         f"{selection['best_single_oof_macro_f1']:.4f}).</p>"

@@ -28,7 +28,7 @@ from ...modeling.predict import (
     vote,
     with_calibration,
 )
-from ...modeling.selection import greedy_selection
+from ...modeling.selection import SELECTION_RULES, out_of_fold_arrays
 from ...modeling.training import fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_metrics
@@ -37,27 +37,18 @@ logger = logging.getLogger(__name__)
 
 
 def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
-    """Greedy out-of-fold selection over ``compare.candidates``.
+    """Out-of-fold selection over ``compare.candidates`` by ``compare.rule``.
 
     Returns:
-        The selection: ``weights`` (candidate -> picks), its out-of-fold macro F1
-        (mean over repeats), the best single candidate and the pick path.
+        The selection: ``weights`` (candidate -> picks, or fractions for the
+        bagged rule), its out-of-fold macro F1 (mean over repeats), the best
+        single candidate and the pick path.
     """
-    columns = [c for c in oof.columns if c.startswith("p_")]
-    class_names = [c.removeprefix("p_") for c in columns]
-    rows_of = oof.groupby("configuration").size()
-    raced = [n for n in compare.candidates if rows_of.get(n, 0) < rows_of.max()]
+    probs, y, raced = out_of_fold_arrays(oof, compare.candidates)
     if raced:  # dropped by racing: out-of-fold rows of some folds only
         logger.info("Left out of the selection (dropped by racing): %s", raced)
-    probs, y = {}, None
-    for name in [n for n in compare.candidates if n not in raced]:
-        rows = oof[oof["configuration"] == name].sort_values(["repeat", "sample_index"])
-        values = rows[columns].to_numpy(dtype=np.float64)
-        probs[name] = values.reshape(compare.repeats, -1, len(columns))
-        if y is None:
-            first = rows[rows["repeat"] == rows["repeat"].min()]
-            y = first["label"].astype(str).map(class_names.index).to_numpy()
-    selection = greedy_selection(probs, y, compare.max_members)
+    selection = SELECTION_RULES[compare.rule](probs, y, compare.max_members)
+    selection["rule"] = compare.rule
     logger.info(
         "Selected %s: out-of-fold macro F1 %.4f, log loss %.4f (best single %s %.4f)",
         selection["weights"],
