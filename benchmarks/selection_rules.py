@@ -17,7 +17,9 @@ on log loss). A rule's claim is its macro F1 on the rows it chose on.
     python benchmarks/public_suite.py         # writes the out-of-fold tables
     python benchmarks/selection_rules.py      # then this (seconds)
 
-Writes data/08_reporting/selection_rules.csv and prints it with the means.
+Writes data/08_reporting/selection_rules.csv (and every outer split's figures to
+selection_rules_draws.csv) and prints it with the means and each rule's paired
+difference to greedy.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pirate_pain.modeling.selection import (
 ROOT = Path(__file__).resolve().parents[1]
 OOF_DIR = ROOT / "data" / "08_reporting" / "public_suite_oof"
 OUTPUT = ROOT / "data" / "08_reporting" / "selection_rules.csv"
+DRAWS = ROOT / "data" / "08_reporting" / "selection_rules_draws.csv"
 
 
 def _averaged(weights: dict[str, float]):
@@ -147,13 +150,22 @@ def main() -> None:
             for row in nested(probs, y, args.outer, seed):
                 results.append({"dataset": path.stem, "seed": seed, **row})
         print(f"{path.stem}: {len(y)} rows, {len(probs)} candidates (raced: {raced})")
-    table = pd.DataFrame(results).groupby(["dataset", "rule"], sort=False).mean()
+    draws = pd.DataFrame(results)
+    DRAWS.parent.mkdir(parents=True, exist_ok=True)
+    draws.to_csv(DRAWS, index=False)
+    table = draws.groupby(["dataset", "rule"], sort=False).mean()
     table = table.drop(columns="seed").round(4).reset_index()
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(OUTPUT, index=False)
     print(table.to_string(index=False))
     means = table.groupby("rule", sort=False)[["claimed", "nested", "gap"]].mean()
     print("\nmean over data sets:\n" + means.round(4).to_string())
+    print("\nnested macro F1 minus greedy's, paired over data sets x outer splits:")
+    wide = draws.pivot_table(index=["dataset", "seed"], columns="rule", values="nested")
+    for rule in [r for r in RULES if r != "greedy"]:
+        diff = wide[rule] - wide["greedy"]
+        error = diff.std(ddof=1) / np.sqrt(len(diff))
+        print(f"  {rule:12s} {diff.mean():+.4f} (standard error {error:.4f}, n={len(diff)})")
 
 
 if __name__ == "__main__":
