@@ -165,7 +165,9 @@ def main() -> None:
     for rule in [r for r in RULES if r != "greedy"]:
         diff = wide[rule] - wide["greedy"]
         error = diff.std(ddof=1) / np.sqrt(len(diff))
-        print(f"  {rule:12s} {diff.mean():+.4f} (standard error {error:.4f}, n={len(diff)})")
+        print(
+            f"  {rule:12s} {diff.mean():+.4f} (standard error {error:.4f}, n={len(diff)})"
+        )
 
 
 if __name__ == "__main__":
