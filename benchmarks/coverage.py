@@ -27,7 +27,11 @@ import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from pirate_pain.modeling.calibration import coverage_table, prediction_sets
+from pirate_pain.modeling.calibration import (
+    conformal_scores,
+    coverage_table,
+    prediction_sets,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "data" / "08_reporting" / "coverage_draws.csv"
@@ -53,12 +57,7 @@ def draws(probs, y, names, size: int, n_draws: int, coverage: float) -> pd.DataF
     for draw in range(n_draws):
         order = rng.permutation(len(y))
         cal, held = order[:size], order[size:]
-        calibration = {
-            "conformal": {
-                "scores": list(1.0 - probs[cal, y[cal]]),
-                "labels": list(y[cal]),
-            }
-        }
+        calibration = {"conformal": conformal_scores(probs[cal], y[cal])}
         sets = prediction_sets(probs[held], calibration, coverage)
         table = coverage_table(sets, y[held], names)
         counts = np.bincount(y[cal], minlength=len(names))

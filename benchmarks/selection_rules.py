@@ -145,7 +145,7 @@ def main() -> None:
     for path in tables:
         oof = pd.read_csv(path, dtype={"sample_index": str, "label": str})
         candidates = list(dict.fromkeys(oof["configuration"]))
-        probs, y, raced = out_of_fold_arrays(oof, candidates)
+        probs, y, _, raced = out_of_fold_arrays(oof, candidates)
         for seed in range(args.seeds):
             for row in nested(probs, y, args.outer, seed):
                 results.append({"dataset": path.stem, "seed": seed, **row})

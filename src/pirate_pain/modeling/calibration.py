@@ -152,11 +152,17 @@ def fit_calibration(probs: np.ndarray, y: np.ndarray, sample_ids) -> dict:
         "out_of_fold": check,
         "before": calibration_figures(probs, y),
         "after": calibration_figures(scaled, y),
-        "conformal": {
-            "scores": [float(s) for s in 1.0 - scaled[np.arange(len(y)), y]],
-            "labels": [int(k) for k in y],
-        },
+        "conformal": conformal_scores(scaled, y),
         "fitted_on": [str(s) for s in sample_ids],
+    }
+
+
+def conformal_scores(probs: np.ndarray, y: np.ndarray) -> dict:
+    """The non-conformity scores (1 - probability of the true class) of held-out
+    rows and their classes, as ``prediction_sets`` reads them."""
+    return {
+        "scores": [float(s) for s in 1.0 - probs[np.arange(len(y)), y]],
+        "labels": [int(k) for k in y],
     }
 
 

@@ -13,6 +13,7 @@ more confident right answers from the lucky ones; then by the order listed.
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -123,27 +124,29 @@ def bagged_selection(
 SELECTION_RULES = {"greedy": greedy_selection, "bagged": bagged_selection}
 
 
-def out_of_fold_arrays(
-    oof: pd.DataFrame, candidates: list[str]
-) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
-    """The comparison's out-of-fold table as arrays for the rules above.
+class OutOfFold(NamedTuple):
+    """The comparison's out-of-fold table as arrays, rows in sample order."""
 
-    Returns:
-        Per candidate with rows for every fold, (repeats, N, K) probabilities in
-        sample order; the (N,) class indices; the candidates left out because
-        racing gave them rows of some folds only.
-    """
+    probs: dict[str, np.ndarray]  # candidate -> (repeats, N, K) probabilities
+    y: np.ndarray  # (N,) class indices
+    sample_ids: list[str]  # (N,) sample ids
+    raced: list[str]  # left out: racing gave them rows of some folds only
+
+
+def out_of_fold_arrays(oof: pd.DataFrame, candidates: list[str]) -> OutOfFold:
+    """The comparison's out-of-fold table as arrays for the rules above (and for
+    calibrating a vote on it), over the candidates with rows for every fold."""
     columns = [c for c in oof.columns if c.startswith("p_")]
     class_names = [c.removeprefix("p_") for c in columns]
     rows_of = oof.groupby("configuration").size()
     raced = [n for n in candidates if rows_of.get(n, 0) < rows_of.max()]
     repeats = oof["repeat"].nunique()
-    probs, y = {}, None
+    probs, first = {}, None
     for name in [n for n in candidates if n not in raced]:
         rows = oof[oof["configuration"] == name].sort_values(["repeat", "sample_index"])
         values = rows[columns].to_numpy(dtype=np.float64)
         probs[name] = values.reshape(repeats, -1, len(columns))
-        if y is None:
+        if first is None:
             first = rows[rows["repeat"] == rows["repeat"].min()]
-            y = first["label"].astype(str).map(class_names.index).to_numpy()
-    return probs, y, raced
+    y = first["label"].astype(str).map(class_names.index).to_numpy()
+    return OutOfFold(probs, y, first["sample_index"].astype(str).tolist(), raced)

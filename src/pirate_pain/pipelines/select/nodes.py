@@ -13,7 +13,6 @@ import logging
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ...baselines import minirocket_row, score_row
@@ -44,7 +43,7 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
         bagged rule), its out-of-fold macro F1 (mean over repeats), the best
         single candidate and the pick path.
     """
-    probs, y, raced = out_of_fold_arrays(oof, compare.candidates)
+    probs, y, _, raced = out_of_fold_arrays(oof, compare.candidates)
     if raced:  # dropped by racing: out-of-fold rows of some folds only
         logger.info("Left out of the selection (dropped by racing): %s", raced)
     selection = SELECTION_RULES[compare.rule](probs, y, compare.max_members)
@@ -145,18 +144,10 @@ def _refit_tasks(runner, configs, train, validation, feature_transform) -> list:
 def _calibrated_out_of_fold(ensemble: dict, oof: pd.DataFrame) -> dict:
     """The ensemble with a calibration of its vote fitted on the first repeat's
     out-of-fold predictions of its members, weighted as the vote weighs them."""
-    first = oof[oof["repeat"] == oof["repeat"].min()]
-    columns = [c for c in oof.columns if c.startswith("p_")]
-    class_names = [c.removeprefix("p_") for c in columns]
-    probs, rows = [], None
-    for name in ensemble["member_names"]:
-        rows = first[first["configuration"] == name].sort_values("sample_index")
-        probs.append(rows[columns].to_numpy(dtype=np.float64))
+    arrays = out_of_fold_arrays(oof, ensemble["member_names"])
+    probs = [arrays.probs[name][0] for name in ensemble["member_names"]]
     _, mean = vote(probs, "soft", ensemble["member_rank"], ensemble["member_weights"])
-    held_out = {
-        "y": rows["label"].astype(str).map(class_names.index).to_numpy(),
-        "sample_ids": rows["sample_index"].astype(str).tolist(),
-    }
+    held_out = {"y": arrays.y, "sample_ids": arrays.sample_ids}
     calibrated = with_calibration(ensemble, mean, held_out)
     calibrated["calibration"]["rows"] = "out-of-fold predictions of the members"
     log_calibration(calibrated["calibration"], "out-of-fold predictions")
