@@ -140,15 +140,14 @@ def rerun(pipeline_name: str, dry_run: bool, **options) -> None:
     Takes ``--env``, ``--params``, ``--conf-source``, ``--runner`` and ``--async`` as
     ``kedro run`` does.
     """
-    from kedro.framework.project import pipelines
-    from kedro.framework.session import KedroSession
+    from kedro.framework.project import pipelines, settings
 
     from . import fingerprints
 
     runner = load_obj(options["runner"] or "SequentialRunner", "kedro.runner")
     with (
         _clear_errors({"pipeline": pipeline_name}),
-        KedroSession.create(
+        settings.SESSION_CLASS.create(
             env=options["env"],
             conf_source=options["conf_source"],
             runtime_params=options["params"],

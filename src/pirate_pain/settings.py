@@ -17,6 +17,7 @@ from pirate_pain.configuration import (  # noqa: E402
     tracking_store,
 )
 from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
+from pirate_pain.session import ProjectSession  # noqa: E402
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
 # already run torch's OpenMP thread pool can hang.
@@ -39,6 +40,8 @@ if TRACKING:  # MLflow is imported only when it is used
     HOOKS = (*HOOKS, TrackingHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # run above, not twice
 
+# runs of one project started together get different save versions (session.py)
+SESSION_CLASS = ProjectSession
 # pipelines are shaped by the run's resolved configuration (see configuration.py)
 CONTEXT_CLASS = ProjectContext
 CONFIG_LOADER_CLASS = ProjectConfigLoader
