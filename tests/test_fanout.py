@@ -117,3 +117,47 @@ def test_select_on_a_local_cluster_matches_the_sequential_run(project):
             survived[name], sequential[name], check_exact=True
         )
     assert len(sequential["oof_predictions"]) == 2 * 60  # every candidate, every row
+
+
+def _kfold_and_benchmark(fanout: FanoutParams) -> tuple[dict, dict, pd.DataFrame]:
+    from pirate_pain.modeling.config import TrainConfig
+    from pirate_pain.parameters import BenchmarkParams
+    from pirate_pain.pipelines.benchmark.nodes import benchmark_models
+    from pirate_pain.pipelines.train.nodes import cross_validate
+    from tests.model_inputs import model_input
+
+    train, validation = model_input(seed=0), model_input(seed=1)
+    config = TrainConfig.from_params(
+        {**TINY_TRAIN, "seed": 3, "cross_validation": {"folds": 3}}
+    )
+    models, summary = cross_validate(train, validation, {}, config, fanout)
+    table = benchmark_models(
+        train,
+        validation,
+        model_input(seed=2),
+        config,
+        {"tiny": {}, "tiny_gru": {"model": {"cell": "gru"}}},
+        BenchmarkParams(models=["tiny", "tiny_gru"], seeds=[1, 2]),
+        fanout,
+    )
+    return models, summary, table.drop(columns=TIMES)
+
+
+def test_kfold_folds_and_benchmark_seeds_on_a_local_cluster_match_one_at_a_time():
+    """Every k-fold fold and every benchmark model x seed is a task: on two worker
+    processes the fold models, their out-of-fold predictions and the benchmark
+    table are those of one fit at a time, bit for bit."""
+    one = _kfold_and_benchmark(FanoutParams(workers=1))
+    two = _kfold_and_benchmark(FanoutParams(workers=2))
+    (models_1, summary_1, table_1), (models_2, summary_2, table_2) = one, two
+    assert models_2["held_out"] == models_1["held_out"]
+    assert len(models_1["held_out"]["y"]) == 60  # every labelled row, once
+    assert [m["model_id"] for m in models_2["models"]] == [
+        m["model_id"] for m in models_1["models"]
+    ]
+    assert summary_2 == summary_1 and len(summary_1["folds"]) == 3
+    pd.testing.assert_frame_equal(table_2, table_1, check_exact=True)
+    assert list(table_1["model"]) == ["tiny", "tiny", "tiny_gru", "tiny_gru"] + [
+        "tiny",
+        "tiny_gru",
+    ]

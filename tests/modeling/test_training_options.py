@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from pirate_pain.errors import UserInputError
+from pirate_pain.fanout import FanoutParams
 from pirate_pain.modeling.batches import augment, epoch_order, make_batches
 from pirate_pain.modeling.config import (
     AugmentationConfig,
@@ -20,6 +21,7 @@ from pirate_pain.modeling.training import fit, predict_proba
 from pirate_pain.pipelines.train.nodes import cross_validate
 from tests.model_inputs import model_input as _data
 
+ONE = FanoutParams(workers=1)  # fold after fold in this process
 BASE = {
     "epochs": 2,
     "batch_size": 8,
@@ -175,12 +177,12 @@ def test_ragged_sequences_train_and_predict_untruncated():
 
 def test_cross_validation_keeps_fold_models():
     params = _config(cross_validation={"folds": 3})
-    models, summary = cross_validate(_data(), _data(seed=1), {"kept": []}, params)
+    models, summary = cross_validate(_data(), _data(seed=1), {"kept": []}, params, ONE)
     assert len(models["models"]) == 3 and len(summary["folds"]) == 3
     f1s = [f["macro_f1"] for f in summary["folds"]]
     assert summary["macro_f1_mean"] == pytest.approx(np.mean(f1s))
     assert summary["macro_f1_std"] == pytest.approx(np.std(f1s))
-    off, disabled = cross_validate(_data(), _data(seed=1), {}, _config())
+    off, disabled = cross_validate(_data(), _data(seed=1), {}, _config(), ONE)
     assert off == {"models": []} and disabled == {"enabled": False}
 
 
@@ -198,9 +200,8 @@ def test_fold_models_never_see_the_fold_they_score(monkeypatch):
     monkeypatch.setattr(nodes, "fit", recording)
     validation = _data(seed=1)
     validation["sample_ids"] = np.array([f"v{i}" for i in range(30)])
-    models, _ = cross_validate(
-        _data(), validation, {"kept": []}, _config(cross_validation={"folds": 3})
-    )
+    config = _config(cross_validation={"folds": 3})
+    models, _ = cross_validate(_data(), validation, {"kept": []}, config, ONE)
     held = models["held_out"]
     assert sorted(held["sample_ids"]) == sorted(
         {*_data()["sample_ids"], *validation["sample_ids"]}
@@ -305,7 +306,7 @@ def test_fit_on_validation_trains_on_both_splits_for_all_epochs():
 def test_fold_models_hold_out_even_with_fit_on_validation():
     params = {**BASE, "fit_on_validation": True, "cross_validation": {"folds": 2}}
     config = TrainConfig.from_params(params)
-    models, summary = cross_validate(_data(), _data(seed=1), {}, config)
+    models, summary = cross_validate(_data(), _data(seed=1), {}, config, ONE)
     assert summary["enabled"] and len(summary["folds"]) == 2
     assert all(not m["train_config"]["fit_on_validation"] for m in models["models"])
 

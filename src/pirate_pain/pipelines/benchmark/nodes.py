@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...baselines import minirocket_row, score_row
 from ...errors import UserInputError
+from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.config import TrainConfig
 from ...modeling.data import concat_model_inputs
 from ...modeling.training import fit
@@ -25,6 +26,7 @@ def benchmark_models(
     train_params: TrainConfig,
     candidates: dict[str, Any],
     params: BenchmarkParams,
+    fanout: FanoutParams,
 ) -> pd.DataFrame:
     """Train every configured model (each seed) and the baselines; score on test.
 
@@ -40,6 +42,8 @@ def benchmark_models(
         candidates: Named overrides of the train block.
         params: The ``benchmark`` block: ``models`` (candidate names), ``seeds``,
             ``baselines``.
+        fanout: Where the fits run (``fanout.py``): every model x seed is one
+            task (``fanout.workers: 1`` times each fit alone on the machine).
 
     Returns:
         One row per model and seed plus a mean row per model: macro F1, accuracy,
@@ -55,33 +59,42 @@ def benchmark_models(
             "benchmark.models and benchmark.baselines are both empty: name at least one "
             "candidate or baseline in parameters_benchmark.yml."
         )
-    names = [str(c) for c in test["class_names"]]
-    rows = []
-    for model_name in params.models:
-        base = candidate_config(
-            train_params, candidates, model_name, "benchmark.models"
+    with fan_out(fanout) as runner:
+        tasks = _tasks(
+            runner, train, validation, test, train_params, candidates, params
         )
-        for seed in params.seeds:
-            config = base.with_overrides({"seed": seed}, f"candidates.{model_name}")
-            rows.append(_timed_row(model_name, seed, config, train, validation, test))
-            logger.info(
-                "%s seed %s: test macro F1 %.4f", model_name, seed, rows[-1]["macro_f1"]
-            )
-    pooled = concat_model_inputs(train, validation)
-    if params.baselines:  # minirocket, the one baseline there is
-        for seed in params.seeds:
-            rows.append(minirocket_row(pooled, test, seed, names))
-            logger.info(
-                "minirocket seed %s: test macro F1 %.4f", seed, rows[-1]["macro_f1"]
-            )
+        rows = runner.run(tasks, "benchmark")
+    for task, row in zip(tasks, rows):
+        logger.info("%s: test macro F1 %.4f", task.name, row["macro_f1"])
     table = pd.DataFrame(rows)
     means = table.groupby("model", sort=False).mean(numeric_only=True).reset_index()
     means["seed"] = "mean"
     return pd.concat([table, means], ignore_index=True).round(4)
 
 
-def _timed_row(name, seed, config, train, validation, test) -> dict:
-    """Fit one model with one seed, score it on ``test``, time both."""
+def _tasks(runner, train, validation, test, train_params, candidates, params):
+    """One task per model and seed, then one per MiniRocket seed."""
+    tasks = []
+    for model_name in params.models:
+        base = candidate_config(
+            train_params, candidates, model_name, "benchmark.models"
+        )
+        for seed in params.seeds:
+            config = base.with_overrides({"seed": seed}, f"candidates.{model_name}")
+            args = (model_name, seed, configured(runner, config), train, validation)
+            tasks.append(Task(f"{model_name} seed {seed}", timed_row, (*args, test)))
+    if params.baselines:  # minirocket, the one baseline there is
+        pooled = concat_model_inputs(train, validation)
+        names = [str(c) for c in test["class_names"]]
+        tasks += [
+            Task(f"minirocket seed {seed}", minirocket_row, (pooled, test, seed, names))
+            for seed in params.seeds
+        ]
+    return tasks
+
+
+def timed_row(name, seed, config, train, validation, test) -> dict:
+    """One task: fit one model with one seed, score it on ``test``, time both."""
     started = time.perf_counter()
     fitted = fit(train, validation, config, log_prefix=f"{name} seed {seed}: ")
     fit_s = time.perf_counter() - started

@@ -18,6 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             "params:train",
             "params:candidates",
             "params:benchmark",
+            "params:fanout",
         ],
         outputs="benchmark_table",
         name="benchmark_models_node",

@@ -12,6 +12,7 @@ from ...evaluation import (
     plot_confusion_matrix,
     plot_learning_curves,
 )
+from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.artifacts import build_artifact, model_id
 from ...modeling.calibration import calibration_summary, log_calibration
 from ...modeling.config import TrainConfig
@@ -90,12 +91,18 @@ def calibrate(
 
 
 def cross_validate(
-    train: dict, validation: dict, feature_transform: dict, params: TrainConfig
+    train: dict,
+    validation: dict,
+    feature_transform: dict,
+    params: TrainConfig,
+    fanout: FanoutParams,
 ) -> tuple[dict, dict]:
     """Stratified k-fold on train + validation when ``cross_validation.folds`` >= 2.
 
     Each fold model early-stops on a stratified part of its training rows
     (``cross_validation.early_stopping_fraction``): the scored fold is unseen.
+    Every fold is one task (``fanout``): fitted where a worker is free, the same
+    models and predictions as one fold at a time.
 
     Returns:
         ``{"models": [artifact, ...], "held_out": ...}`` (the fold models and
@@ -109,32 +116,58 @@ def cross_validate(
     folds = config.cross_validation.folds
     if folds < 2:
         return {"models": []}, {"enabled": False}
+    splits = stratified_folds(train, validation, folds, config.seed)
+    with fan_out(fanout) as runner:
+        tasks = [
+            Task(
+                f"fold {k}/{folds}",
+                fit_fold,
+                (
+                    stratified_holdout(fit_part, fraction, config.seed),
+                    held,
+                    configured(runner, config),
+                    config,
+                    feature_transform,
+                    f"fold {k}/{folds}: ",
+                ),
+            )
+            for k, (fit_part, held) in enumerate(splits, start=1)
+        ]
+        results = runner.run(tasks, "train k-fold")
     names = [str(c) for c in train["class_names"]]
     models, per_fold, held_out = [], [], {"probs": [], "y": [], "sample_ids": []}
-    for k, (fit_part, held) in enumerate(
-        stratified_folds(train, validation, folds, config.seed)
-    ):
-        inner = stratified_holdout(fit_part, fraction, config.seed)
-        with nested_run(f"fold {k + 1}/{folds}", {"fold": k + 1}) as run:
-            fitted = fit(*inner, config, log_prefix=f"fold {k + 1}/{folds}: ")
-            probs = fitted.probabilities(held, config.window)
-            metrics = classification_metrics(held["y"], probs.argmax(1), names)
-            log_fit(run, fitted.history, {"macro_f1": metrics["macro_f1"]})
+    for k, (task, result) in enumerate(zip(tasks, results), start=1):
+        probs, held = result["probs"], task.args[1]
+        metrics = classification_metrics(held["y"], probs.argmax(1), names)
+        with nested_run(f"fold {k}/{folds}", {"fold": k}) as run:
+            log_fit(run, result["history"], {"macro_f1": metrics["macro_f1"]})
         # what the model predicts for rows nothing in its fit saw: calibration rows
         held_out["probs"] += probs.tolist()
-        held_out["y"] += [int(k) for k in held["y"]]
+        held_out["y"] += [int(label) for label in held["y"]]
         held_out["sample_ids"] += [str(s) for s in held["sample_ids"]]
         per_fold.append(
             {
-                "fold": k + 1,
+                "fold": k,
                 "macro_f1": metrics["macro_f1"],
                 "accuracy": metrics["accuracy"],
-                "best_epoch": fitted.best_epoch,
+                "best_epoch": result["best_epoch"],
             }
         )
-        models.append(build_artifact(fitted, config, feature_transform))
-    summary = _fold_summary(per_fold)
-    return {"models": models, "held_out": held_out}, summary
+        models.append(result["artifact"])
+    return {"models": models, "held_out": held_out}, _fold_summary(per_fold)
+
+
+def fit_fold(inner, held, config: TrainConfig, stored: TrainConfig, transform, prefix):
+    """One task: a fold model fitted on ``inner`` (its training and early-stopping
+    rows) with ``config``; its artifact (holding ``stored``, the configuration
+    without the worker's thread count), history and probabilities of ``held``."""
+    fitted = fit(*inner, config, log_prefix=prefix)
+    return {
+        "artifact": build_artifact(fitted, stored, transform),
+        "history": fitted.history,
+        "best_epoch": fitted.best_epoch,
+        "probs": fitted.probabilities(held, config.window),
+    }
 
 
 def _fold_summary(per_fold: list[dict]) -> dict:

@@ -59,7 +59,7 @@ def create_model_pipeline(cross_validation: bool = True) -> Pipeline:
         nodes.append(
             Node(
                 cross_validate,
-                inputs=[*MODEL_INPUTS, "params:train"],
+                inputs=[*MODEL_INPUTS, "params:train", "params:fanout"],
                 outputs=["cv_models", "cv_summary"],
                 name="cross_validate_node",
                 tags=["training"],
