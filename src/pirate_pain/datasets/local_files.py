@@ -16,7 +16,11 @@ from ..errors import UserInputError
 
 
 class LocalFileDataset(AbstractVersionedDataset):
-    """A file on the local disk; saves go to a temporary file, then a rename."""
+    """A file on the local disk; saves go to a temporary file, then a rename.
+
+    Paths come from Kedro's public ``resolve_load_version()`` /
+    ``resolve_save_version()`` and Kedro's layout ``<filepath>/<version>/<name>``.
+    """
 
     def __init__(
         self,
@@ -25,24 +29,40 @@ class LocalFileDataset(AbstractVersionedDataset):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self.metadata = metadata
+        self.filepath = PurePosixPath(Path(filepath).as_posix())
+        self.version = version
         super().__init__(
-            filepath=PurePosixPath(Path(filepath).as_posix()),
+            filepath=self.filepath,
             version=version,
             exists_function=os.path.exists,
             glob_function=glob.glob,
         )
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "version": self._version}
+        return {"filepath": str(self.filepath), "version": self.version}
 
     def _exists(self) -> bool:
         try:
-            return Path(self._get_load_path()).exists()
+            return self._load_path().exists()
         except DatasetError:
             return False
 
+    def _versioned(self, version: str | None) -> Path:
+        if version is None:
+            return Path(self.filepath)
+        return Path(self.filepath) / version / self.filepath.name
+
     def _load_path(self) -> Path:
-        return Path(self._get_load_path())
+        return self._versioned(self.resolve_load_version())
+
+    def _save_path(self) -> Path:
+        path = self._versioned(self.resolve_save_version())
+        if self.version is not None and path.exists():
+            raise DatasetError(
+                f"Save path '{path}' of {self.filepath} must not exist: another run "
+                "saved this version already."
+            )
+        return path
 
     def _existing_load_path(self) -> Path:
         """The file to load; a missing one is a user error that says what to run."""
@@ -50,14 +70,14 @@ class LocalFileDataset(AbstractVersionedDataset):
             path = self._load_path()
         except DatasetError:  # versioned, and no version written yet
             path = None
-        if (path is None or not path.exists()) and self._version and self._version.load:
+        if (path is None or not path.exists()) and self.version and self.version.load:
             raise UserInputError(
-                f"Version {self._version.load} of {self._filepath} does not exist: "
-                f"pick one of the folders in {self._filepath} (--load-versions)."
+                f"Version {self.version.load} of {self.filepath} does not exist: "
+                f"pick one of the folders in {self.filepath} (--load-versions)."
             )
         if path is None or not path.exists():
             raise UserInputError(
-                f"{self._filepath} does not exist yet: run the pipeline that writes it "
+                f"{self.filepath} does not exist yet: run the pipeline that writes it "
                 "first (README, Pipelines)."
             )
         return path
@@ -70,8 +90,8 @@ class LocalFileDataset(AbstractVersionedDataset):
         folder does not exist yet, the staging folder becomes it. A killed run
         leaves only the hidden staging folder, never an empty visible folder.
         """
-        target = Path(self._get_save_path())
-        if self._version is not None:
+        target = self._save_path()
+        if self.version is not None:
             _rename_version_into_place(target, write)
             return
         target.parent.mkdir(parents=True, exist_ok=True)

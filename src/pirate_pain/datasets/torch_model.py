@@ -6,10 +6,10 @@ artifact never runs code from the file.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import torch
+from kedro.io.core import DatasetError
 
 from ..errors import UserInputError
 from .local_files import LocalFileDataset
@@ -32,4 +32,8 @@ class TorchModelDataset(LocalFileDataset):
         self._write_atomically(lambda tmp: torch.save(data, tmp))
 
     def _exists(self) -> bool:
-        return super()._exists() and Path(self._get_load_path()).stat().st_size > 0
+        try:
+            path = self._load_path()
+        except DatasetError:
+            return False
+        return path.exists() and path.stat().st_size > 0
