@@ -1,12 +1,15 @@
-"""Wall time of ``select`` one fit at a time versus fanned out over the cores.
+"""Wall time of ``select`` (or train's k-fold) one fit at a time versus fanned out.
 
-    python benchmarks/fanout_speed.py                      # GunPoint
+    python benchmarks/fanout_speed.py                      # select on GunPoint
     python benchmarks/fanout_speed.py --envs gun_point,japanese_vowels
+    python benchmarks/fanout_speed.py --route kfold --envs japanese_vowels
 
 Each environment runs in a fresh copy of the project (configuration only) twice:
 ``fanout.workers=1`` and the default (a local Dask cluster, ``docs/fanout.md``).
 Prints both wall times, their ratio and whether the chosen ensemble and its test
-row are the same (timing columns aside). Run nothing else on the machine meanwhile.
+row are the same (timing columns aside); with ``--route kfold``, ``kedro run
+--pipeline=train --params=train.cross_validation.folds=5`` and whether the fold
+summary and the fold models are the same. Run nothing else on the machine meanwhile.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ def latest(root: Path, name: str) -> Path:
     return sorted((root / "data").glob(f"*/{name}/*/*"))[-1]
 
 
-def run_select(root: Path, env: str, *params: str) -> float:
-    """``kedro run --pipeline=select --env=<env> <params>`` in ``root``: seconds."""
+def run_select(root: Path, env: str, *params: str, pipeline="select") -> float:
+    """``kedro run --pipeline=<pipeline> --env=<env> <params>`` in ``root``: seconds."""
     started = time.perf_counter()
     subprocess.run(
         [
@@ -41,7 +44,7 @@ def run_select(root: Path, env: str, *params: str) -> float:
             "-m",
             "kedro",
             "run",
-            "--pipeline=select",
+            f"--pipeline={pipeline}",
             f"--env={env}",
             *params,
         ],
@@ -71,19 +74,47 @@ def _select(root: Path, env: str, *params: str) -> tuple[float, dict, pd.DataFra
     return seconds, selection["weights"], table.drop(columns=TIMES)
 
 
-def environments(doc: str) -> list[str]:
-    """The ``--envs`` of a benchmark's command line, after printing the machine."""
+def _kfold(root: Path, env: str, *params: str) -> tuple[float, dict, list[str]]:
+    folds = "train.cross_validation.folds=5"
+    params = [f"--params={','.join([folds, *params])}"]
+    seconds = run_select(root, env, *params, pipeline="train")
+    summary = json.loads(latest(root, "cv_summary.json").read_text())
+    import torch
+
+    models = torch.load(latest(root, "cv_models.pt"), weights_only=True)["models"]
+    return seconds, summary, [m["model_id"] for m in models]
+
+
+def environments(doc: str, route: bool = False) -> list[str] | tuple[list[str], str]:
+    """The ``--envs`` of a benchmark's command line, after printing the machine
+    (and ``--route`` where ``route``)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--envs", default="gun_point")
+    parser.add_argument("--route", choices=["select", "kfold"], default="select")
     args = parser.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     )
-    return args.envs.split(",")
+    return (args.envs.split(","), args.route) if route else args.envs.split(",")
 
 
 def main() -> None:
-    for env in environments(__doc__):
+    envs, route = environments(__doc__, route=True)
+    if route == "kfold":
+        for env in envs:
+            with tempfile.TemporaryDirectory() as folder:
+                root = fresh_project(folder)
+                seq_s, seq_summary, seq_ids = _kfold(root, env, "fanout.workers=1")
+                par_s, par_summary, par_ids = _kfold(root, env)
+            same = seq_summary == par_summary and seq_ids == par_ids
+            print(
+                f"{env} train 5-fold: sequential {seq_s / 60:.1f} min, default "
+                f"workers {par_s / 60:.1f} min, ratio {par_s / seq_s:.2f}; "
+                f"cv macro F1 {seq_summary['macro_f1_mean']:.4f}; same fold "
+                f"models and summary: {same}"
+            )
+        return
+    for env in envs:
         with tempfile.TemporaryDirectory() as folder:
             root = fresh_project(folder)
             seq_s, seq_w, seq_t = _select(root, env, "--params=fanout.workers=1")

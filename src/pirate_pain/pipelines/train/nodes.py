@@ -112,27 +112,11 @@ def cross_validate(
     # fold models early-stop (and fit a macro_f1 rule) on a stratified part of
     # their training rows, so the scored fold stays unseen, as in compare
     config = params.model_copy(update={"fit_on_validation": False})
-    fraction = config.cross_validation.early_stopping_fraction
     folds = config.cross_validation.folds
     if folds < 2:
         return {"models": []}, {"enabled": False}
-    splits = stratified_folds(train, validation, folds, config.seed)
     with fan_out(fanout) as runner:
-        tasks = [
-            Task(
-                f"fold {k}/{folds}",
-                fit_fold,
-                (
-                    stratified_holdout(fit_part, fraction, config.seed),
-                    held,
-                    configured(runner, config),
-                    config,
-                    feature_transform,
-                    f"fold {k}/{folds}: ",
-                ),
-            )
-            for k, (fit_part, held) in enumerate(splits, start=1)
-        ]
+        tasks = _fold_tasks(runner, train, validation, config, feature_transform)
         results = runner.run(tasks, "train k-fold")
     names = [str(c) for c in train["class_names"]]
     models, per_fold, held_out = [], [], {"probs": [], "y": [], "sample_ids": []}
@@ -155,6 +139,29 @@ def cross_validate(
         )
         models.append(result["artifact"])
     return {"models": models, "held_out": held_out}, _fold_summary(per_fold)
+
+
+def _fold_tasks(runner, train, validation, config, feature_transform) -> list[Task]:
+    """One task per fold: its training rows (less the early-stopping part) and the
+    rows it scores."""
+    folds = config.cross_validation.folds
+    fraction = config.cross_validation.early_stopping_fraction
+    splits = stratified_folds(train, validation, folds, config.seed)
+    return [
+        Task(
+            f"fold {k}/{folds}",
+            fit_fold,
+            (
+                stratified_holdout(fit_part, fraction, config.seed),
+                held,
+                configured(runner, config),
+                config,
+                feature_transform,
+                f"fold {k}/{folds}: ",
+            ),
+        )
+        for k, (fit_part, held) in enumerate(splits, start=1)
+    ]
 
 
 def fit_fold(inner, held, config: TrainConfig, stored: TrainConfig, transform, prefix):
