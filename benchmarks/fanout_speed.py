@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from published_figures import cpu_model  # same folder
 
 REPO = Path(__file__).resolve().parents[1]
 TIMES = ["fit_seconds", "predict_seconds"]
@@ -92,9 +92,7 @@ def environments(doc: str, route: bool = False) -> list[str] | tuple[list[str], 
     parser.add_argument("--envs", default="gun_point")
     parser.add_argument("--route", choices=["select", "kfold"], default="select")
     args = parser.parse_args()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    )
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     return (args.envs.split(","), args.route) if route else args.envs.split(",")
 
 

@@ -142,7 +142,7 @@ def main() -> int:
     if unknown:
         raise SystemExit(f"Unknown check {unknown[0]}: use one of {', '.join(CHECKS)}.")
     machine = platform.processor() or platform.machine()
-    print(f"machine: {machine}, {_cpu_model()} (figures of: {cpu_family()})")
+    print(f"machine: {machine}, {cpu_model()} (figures of: {cpu_family()})")
     failed = [n for n in names if not run_check(n, CHECKS[n])]
     if failed:
         print(
@@ -158,11 +158,11 @@ def main() -> int:
 def cpu_family() -> str:
     """``Intel Xeon``, ``AMD EPYC``, ...: the text publishes one figure per family
     (the floating-point kernels differ between them)."""
-    words = re.sub(r"\(R\)|\(TM\)|CPU|Processor|@.*", " ", _cpu_model()).split()
+    words = re.sub(r"\(R\)|\(TM\)|CPU|Processor|@.*", " ", cpu_model()).split()
     return " ".join(w for w in words[:2] if not any(c.isdigit() for c in w)) or "?"
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
