@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import torch
 from published_figures import cpu_model  # same folder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,26 +80,30 @@ def _kfold(root: Path, env: str, *params: str) -> tuple[float, dict, list[str]]:
     params = [f"--params={','.join([folds, *params])}"]
     seconds = run_select(root, env, *params, pipeline="train")
     summary = json.loads(latest(root, "cv_summary.json").read_text())
-    import torch
-
     models = torch.load(latest(root, "cv_models.pt"), weights_only=True)["models"]
     return seconds, summary, [m["model_id"] for m in models]
 
 
-def environments(doc: str, route: bool = False) -> list[str] | tuple[list[str], str]:
-    """The ``--envs`` of a benchmark's command line, after printing the machine
-    (and ``--route`` where ``route``)."""
+def command_line(doc: str, with_route: bool = False) -> argparse.Namespace:
+    """A benchmark's ``--envs`` (and ``--route``), after printing the machine."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--envs", default="gun_point")
-    parser.add_argument("--route", choices=["select", "kfold"], default="select")
+    if with_route:
+        parser.add_argument("--route", choices=["select", "kfold"], default="select")
     args = parser.parse_args()
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
-    return (args.envs.split(","), args.route) if route else args.envs.split(",")
+    return args
+
+
+def environments(doc: str) -> list[str]:
+    """The ``--envs`` of a benchmark's command line, after printing the machine."""
+    return command_line(doc).envs.split(",")
 
 
 def main() -> None:
-    envs, route = environments(__doc__, route=True)
-    if route == "kfold":
+    args = command_line(__doc__, with_route=True)
+    envs = args.envs.split(",")
+    if args.route == "kfold":
         for env in envs:
             with tempfile.TemporaryDirectory() as folder:
                 root = fresh_project(folder)

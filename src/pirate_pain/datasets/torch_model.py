@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from kedro.io.core import DatasetError
 
 from ..errors import UserInputError
 from .local_files import LocalFileDataset
@@ -32,8 +31,4 @@ class TorchModelDataset(LocalFileDataset):
         self._write_atomically(lambda tmp: torch.save(data, tmp))
 
     def _exists(self) -> bool:
-        try:
-            path = self._load_path()
-        except DatasetError:
-            return False
-        return path.exists() and path.stat().st_size > 0
+        return super()._exists() and self._load_path().stat().st_size > 0
