@@ -18,6 +18,13 @@ with the ids of those rows, the way the ``macro_f1`` decision rule is (decision.
   its own threshold, so ``high_pain`` (9 % of the rows) gets the stated coverage
   too, not only the average over classes. Non-smoothed p-values: deterministic, and
   the coverage of every class is at least the stated one in expectation.
+- **Cross-conformal** where the held-out rows are out-of-fold predictions of k fold
+  models (train with ``cross_validation.folds``): the final model is not the model
+  that scored those rows, so its scores are not exchangeable with theirs (measured:
+  ``low_pain`` covered 0.84 at 0.9). Instead every fold model scores the new row and
+  its p-value for a class counts the scores of the rows that fold model held out
+  (Vovk's cross-conformal p-value, per class): crepes gives each fold's p-value,
+  ``sum_f (n_f + 1) p_f - k + 1`` over ``n + 1`` combines them.
 """
 
 from __future__ import annotations
@@ -135,11 +142,11 @@ def scaling_out_of_fold(probs: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
-def fit_calibration(probs: np.ndarray, y: np.ndarray, sample_ids) -> dict:
+def fit_calibration(probs: np.ndarray, y: np.ndarray, sample_ids, folds=None) -> dict:
     """The stored calibration of a predictor from its held-out probabilities:
     temperature and class offsets (1 and 0 when scaling does not help out of fold),
     the figures before and after, and the conformal scores of the calibrated
-    probabilities."""
+    probabilities (``folds``: the fold model that scored each row)."""
     check = scaling_out_of_fold(probs, y)
     n_classes = probs.shape[1]
     temperature, offsets = 1.0, [0.0] * n_classes
@@ -152,18 +159,22 @@ def fit_calibration(probs: np.ndarray, y: np.ndarray, sample_ids) -> dict:
         "out_of_fold": check,
         "before": calibration_figures(probs, y),
         "after": calibration_figures(scaled, y),
-        "conformal": conformal_scores(scaled, y),
+        "conformal": conformal_scores(scaled, y, folds),
         "fitted_on": [str(s) for s in sample_ids],
     }
 
 
-def conformal_scores(probs: np.ndarray, y: np.ndarray) -> dict:
+def conformal_scores(probs: np.ndarray, y: np.ndarray, folds=None) -> dict:
     """The non-conformity scores (1 - probability of the true class) of held-out
-    rows and their classes, as ``prediction_sets`` reads them."""
-    return {
+    rows and their classes, as ``prediction_sets`` reads them; ``folds``: which
+    fold model scored each row (cross-conformal)."""
+    scores = {
         "scores": [float(s) for s in 1.0 - probs[np.arange(len(y)), y]],
         "labels": [int(k) for k in y],
     }
+    if folds is not None:
+        scores["folds"] = [int(f) for f in folds]
+    return scores
 
 
 def calibrated(probs: np.ndarray, calibration: dict | None) -> np.ndarray:
@@ -187,24 +198,37 @@ def uncalibrated(probs: np.ndarray, calibration: dict) -> np.ndarray:
 
 
 def prediction_sets(
-    probs: np.ndarray, calibration: dict, coverage: float
+    probs: np.ndarray, calibration: dict, coverage: float, fold_probs=None
 ) -> np.ndarray:
     """(N, K) booleans: class ``k`` is in row ``i``'s set when its conformal p-value
-    among the held-out rows of class ``k`` exceeds ``1 - coverage``.
+    among the held-out rows of class ``k`` is at least ``1 - coverage`` (crepes'
+    rule).
 
-    ``probs`` are calibrated probabilities (``calibrated``). A class with no
-    held-out row cannot be ruled out, so it is in every set.
+    ``probs`` are calibrated probabilities (``calibrated``); with a cross-conformal
+    calibration (``folds`` in its scores), ``fold_probs`` are the calibrated
+    probabilities of each fold model, in fold order, and decide the sets. A class
+    with no held-out row cannot be ruled out, so it is in every set.
     """
-    scores = np.asarray(calibration["conformal"]["scores"], dtype=np.float64)
-    labels = np.asarray(calibration["conformal"]["labels"], dtype=np.int64)
-    conformal = ConformalClassifier().fit(scores, bins=labels)
-    alphas = 1.0 - probs
+    conformal = calibration["conformal"]
+    scores = np.asarray(conformal["scores"], dtype=np.float64)
+    labels = np.asarray(conformal["labels"], dtype=np.int64)
+    folds = np.asarray(conformal.get("folds", np.zeros(len(labels))), dtype=np.int64)
+    if "folds" in conformal and fold_probs is None:
+        raise ValueError("a cross-conformal calibration needs the fold models' probs")
+    per_fold = fold_probs if "folds" in conformal else [probs]
+    counts = np.zeros(probs.shape)  # held-out scores >= the row's, per class
+    for fold, fold_prob in zip(np.unique(folds), per_fold):
+        rows = folds == fold
+        p_values = ConformalClassifier().fit(scores[rows], bins=labels[rows])
+        for k in np.unique(labels[rows]):
+            n_k = int((labels[rows] == k).sum())
+            bins = np.full(len(probs), k)
+            p = p_values.predict_p(1.0 - fold_prob, bins, smoothing=False)
+            counts[:, k] += np.rint(p[:, k] * (n_k + 1)) - 1
     sets = np.ones(probs.shape, dtype=bool)
     for k in np.unique(labels):
-        bins = np.full(len(probs), k)
-        sets[:, k] = conformal.predict_set(
-            alphas, bins, confidence=coverage, smoothing=False
-        )[:, k].astype(bool)
+        p_value = (counts[:, k] + 1) / ((labels == k).sum() + 1)
+        sets[:, k] = p_value >= 1.0 - coverage
     return sets
 
 

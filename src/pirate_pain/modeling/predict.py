@@ -129,15 +129,45 @@ def vote(
     return labels, mean
 
 
-def with_calibration(predictor: dict, probs: np.ndarray, held_out: dict) -> dict:
+def with_calibration(
+    predictor: dict, probs: np.ndarray, held_out: dict, fold_models=None
+) -> dict:
     """``predictor`` with a calibration (calibration.py) fitted on its probabilities
-    ``probs`` of the held-out model input ``held_out``, rows it never trained on."""
-    fitted = fit_calibration(probs, held_out["y"], held_out["sample_ids"])
+    ``probs`` of the held-out model input ``held_out``, rows it never trained on.
+
+    ``fold_models``: the k fold models whose out-of-fold predictions ``probs`` are
+    (``held_out["folds"]`` says which scored each row); they are stored with the
+    calibration and decide the prediction sets (cross-conformal)."""
+    folds = held_out.get("folds") if fold_models else None
+    fitted = fit_calibration(probs, held_out["y"], held_out["sample_ids"], folds)
+    if folds is not None:
+        fitted["fold_models"] = list(fold_models)
     return {**predictor, "calibration": fitted}
 
 
-def sets_of(predictor: dict, probs: np.ndarray, coverage: float) -> np.ndarray:
-    """(N, K) prediction sets of ``predictor``'s calibrated ``probs`` at ``coverage``."""
+def fold_probabilities(
+    predictor: dict, sequences: dict | None, device=None, threshold=DEFAULT_THRESHOLD
+) -> list[np.ndarray] | None:
+    """The calibrated probabilities of each stored fold model on ``sequences``
+    (a cross-conformal calibration's sets need them; None without one)."""
+    calibration = predictor.get("calibration") or {}
+    if not calibration.get("fold_models") or sequences is None:
+        return None
+    prepared: dict = {}
+    return [
+        calibrated(
+            artifact_probabilities(m, sequences, prepared, device, threshold),
+            calibration,
+        )
+        for m in calibration["fold_models"]
+    ]
+
+
+def sets_of(
+    predictor: dict, probs: np.ndarray, coverage: float, fold_probs=None
+) -> np.ndarray:
+    """(N, K) prediction sets of ``predictor``'s calibrated ``probs`` at ``coverage``
+    (``fold_probs``: ``fold_probabilities`` of the same rows, cross-conformal)."""
     calibration = predictor.get("calibration")
     if not calibration:
         raise UserInputError(
@@ -146,7 +176,7 @@ def sets_of(predictor: dict, probs: np.ndarray, coverage: float) -> np.ndarray:
             "calibrate false): retrain it with calibrate true and a validation split, "
             "or set inference.coverage to null."
         )
-    return prediction_sets(probs, calibration, coverage)
+    return prediction_sets(probs, calibration, coverage, fold_probs)
 
 
 def predict(

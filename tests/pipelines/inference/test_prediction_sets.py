@@ -32,6 +32,10 @@ def test_sets_beside_the_labels_and_their_coverage_in_the_report(project):
     # every labelled row, each predicted by a fold model that did not train on it
     assert len(calibration["fitted_on"]) == len(set(calibration["fitted_on"])) == 60
     assert calibration["rows"] == "out-of-fold predictions of 3 fold models"
+    # cross-conformal: each fold model is stored and scores the rows it held out
+    assert len(calibration["fold_models"]) == 3
+    folds = np.asarray(calibration["conformal"]["folds"])
+    assert sorted(set(folds)) == [1, 2, 3] and len(folds) == 60
     metrics = json.loads(_latest(reporting / "validation_metrics.json").read_text())
     assert metrics["calibration"]["temperature"] == calibration["temperature"]
     assert "scores" not in json.dumps(metrics["calibration"])  # figures only

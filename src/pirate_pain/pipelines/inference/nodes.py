@@ -17,7 +17,7 @@ from ...modeling.calibration import (
     reliability_table,
     uncalibrated,
 )
-from ...modeling.predict import predict, sets_of
+from ...modeling.predict import fold_probabilities, predict, sets_of
 from ...modeling.runtime import compute_settings, describe_device, resolve_device
 from ...parameters import InferenceParams
 from ...validation import attach_labels, validate_sequences
@@ -102,7 +102,10 @@ def predict_test_sequences(
                 "with what the model was trained on."
             )
         labels, probs, class_names = predict(predictor, sequences, device, threshold)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        fold_probs = None
+        if inference.coverage is not None:  # cross-conformal: the fold models' too
+            fold_probs = fold_probabilities(predictor, sequences, device, threshold)
     ids = [str(i) for i in sequences["sample_ids"]]
     logger.info(
         "Predicted %d sequences in %.2f s (%.0f sequences/s).",
@@ -113,7 +116,7 @@ def predict_test_sequences(
     id_col = params["id_column"]
     submission = pd.DataFrame({id_col: ids, "label": [class_names[k] for k in labels]})
     if inference.coverage is not None and predictor.get("calibration"):
-        sets = sets_of(predictor, probs, inference.coverage)
+        sets = sets_of(predictor, probs, inference.coverage, fold_probs)
         add_prediction_sets(submission, sets, class_names)
     elif inference.coverage is not None:
         logger.warning(
@@ -155,6 +158,17 @@ def score_test_calibration(
     before = uncalibrated(after, calibration)  # the stored ones are calibrated
     coverage = inference.coverage or 0.9
     y = labelled["y"]
+    if "prediction_set" in probabilities:  # the sets the user got
+        sets = np.stack(
+            [
+                [n in s.split("|") for n in names]
+                for s in probabilities["prediction_set"]
+            ]
+        )
+    elif "folds" in calibration["conformal"]:  # needs the fold models' predictions
+        sets = None
+    else:
+        sets = sets_of(predictor, after, coverage)
     return {
         "scored": True,
         "model_id": model_id(predictor),
@@ -165,7 +179,7 @@ def score_test_calibration(
         "reliability_before": reliability_table(before, y),
         "reliability_after": reliability_table(after, y),
         "coverage": coverage,
-        "sets": coverage_table(sets_of(predictor, after, coverage), y, names),
+        "sets": None if sets is None else coverage_table(sets, y, names),
     }
 
 

@@ -224,23 +224,30 @@ def _calibration_section(validation: dict | None, test: dict | None) -> str:
             "before": test["reliability_before"],
             "after": test["reliability_after"],
         }
-        sets = test["sets"]
-        coverage = pd.DataFrame(
-            [
-                {"class": name, "coverage": value}
-                for name, value in sets["per_class"].items()
-            ]
-        )
         parts.append(
             f"{_figures_table(rows)}"
             f"{_image(plot_reliability(curves, 'Reliability on the test split'))}"
-            f"<h3>Prediction sets at {test['coverage']:.0%} coverage (test split)"
-            f"</h3><p>Mean set size {sets['mean_set_size']:.2f}; "
-            f"{sets['share_flagged']:.0%} of the sequences flagged to look at "
-            "(a set that is not one class).</p>"
-            f"{_table(coverage)}"
         )
+        if test["sets"]:  # None: inference.coverage was null (cross-conformal)
+            parts.append(_sets_section(test["sets"], test["coverage"]))
     return "".join(parts)
+
+
+def _sets_section(sets: dict, coverage: float) -> str:
+    """Mean set size, share flagged and the coverage per class on the test split."""
+    table = pd.DataFrame(
+        [
+            {"class": name, "coverage": value}
+            for name, value in sets["per_class"].items()
+        ]
+    )
+    return (
+        f"<h3>Prediction sets at {coverage:.0%} coverage (test split)"
+        f"</h3><p>Mean set size {sets['mean_set_size']:.2f}; "
+        f"{sets['share_flagged']:.0%} of the sequences flagged to look at "
+        "(a set that is not one class).</p>"
+        f"{_table(table)}"
+    )
 
 
 def _attribution_section(explained: dict) -> str:

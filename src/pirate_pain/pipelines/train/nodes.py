@@ -73,10 +73,11 @@ def calibrate(
     """The artifact with a calibration fitted on rows it never trained on: the
     out-of-fold predictions of the fold models where k-fold ran (every labelled
     row, a prediction of a model that did not see it), else the validation split."""
-    held_out = (cv_models or {}).get("held_out")
+    held_out, fold_models = (cv_models or {}).get("held_out"), None
     if held_out:
         probs = np.asarray(held_out["probs"], dtype=np.float64)
         rows = {"y": np.asarray(held_out["y"]), "sample_ids": held_out["sample_ids"]}
+        rows["folds"], fold_models = held_out.get("folds"), cv_models["models"]
         where = f"out-of-fold predictions of {len(cv_models['models'])} fold models"
     elif config.fit_on_validation or not len(validation["y"]):
         logger.info("Not calibrated: no held-out rows (train.fit_on_validation).")
@@ -84,7 +85,7 @@ def calibrate(
     else:
         probs, rows = fitted.probabilities(validation, config.window), validation
         where = "validation split"
-    calibrated = with_calibration(artifact, probs, rows)
+    calibrated = with_calibration(artifact, probs, rows, fold_models)
     calibrated["calibration"]["rows"] = where
     log_calibration(calibrated["calibration"], where)
     return calibrated
@@ -119,7 +120,8 @@ def cross_validate(
         tasks = _fold_tasks(runner, train, validation, config, feature_transform)
         results = runner.run(tasks, "train k-fold")
     names = [str(c) for c in train["class_names"]]
-    models, per_fold, held_out = [], [], {"probs": [], "y": [], "sample_ids": []}
+    models, per_fold = [], []
+    held_out = {"probs": [], "y": [], "sample_ids": [], "folds": []}
     for k, (task, result) in enumerate(zip(tasks, results), start=1):
         probs, held = result["probs"], task.args[1]
         metrics = classification_metrics(held["y"], probs.argmax(1), names)
@@ -129,6 +131,7 @@ def cross_validate(
         held_out["probs"] += probs.tolist()
         held_out["y"] += [int(label) for label in held["y"]]
         held_out["sample_ids"] += [str(s) for s in held["sample_ids"]]
+        held_out["folds"] += [k] * len(held["y"])
         per_fold.append(
             {
                 "fold": k,
