@@ -5,7 +5,7 @@
 # other wheels, made here with
 #   pip download --only-binary=:all: --python-version 3.12 \
 #     --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-#     -d gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm
+#     -d gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm distributed
 # and run (device tool): carry=["gpu-wheels"], command "bash benchmarks/gpu_check.sh".
 #
 #   bash benchmarks/gpu_check.sh --dry-run   # on a CPU: the same steps, CUDA skipped
@@ -21,7 +21,7 @@ step() {  # run a step, remember a failure, go on (a GPU's minutes are scarce)
   "$@" || { echo "gpu_check: FAILED: $*"; failed=1; }
 }
 
-pip install --quiet --no-index --find-links gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm \
+pip install --quiet --no-index --find-links gpu-wheels pydantic omegaconf pytest pytest-xdist execnet tqdm distributed \
   || { echo "gpu_check: the carried wheels do not install (gpu-wheels/)"; exit 1; }
 export PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}"
 if (( dry_run )); then

@@ -46,6 +46,14 @@ def test_the_default_spreads_over_the_cores_without_oversubscription():
     assert FanoutParams(workers=3).local_workers() == 3
 
 
+def test_on_a_cuda_machine_each_gpu_takes_the_stated_number_of_fits(monkeypatch):
+    # no GPU here: the count of CUDA devices is what a two-GPU machine reports
+    monkeypatch.setattr("pirate_pain.fanout.cuda_devices", lambda: 2)
+    assert FanoutParams().local_workers() == 4  # fits_per_gpu: 2
+    assert FanoutParams(fits_per_gpu=3, threads_per_fit=4).local_workers() == 6
+    assert FanoutParams(workers=1).local_workers() == 1
+
+
 def test_an_address_in_the_environment_points_at_a_scheduler(monkeypatch):
     monkeypatch.setenv("PIRATE_PAIN_DASK_SCHEDULER", "tcp://10.0.0.5:8786")
     assert FanoutParams().address() == "tcp://10.0.0.5:8786"

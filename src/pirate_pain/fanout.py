@@ -8,7 +8,9 @@ whatever order they finish in, so tables are those of a sequential run.
 - ``workers: 1``: in this process, in order.
 - ``workers: null`` (default): a Dask ``LocalCluster`` of ``cores // threads_per_fit``
   worker processes, one fit each at a time, ``threads_per_fit`` torch threads per
-  fit (workers x threads <= cores: no oversubscription). Every fit, here or on a
+  fit (workers x threads <= cores: no oversubscription); where CUDA is found,
+  ``fits_per_gpu`` workers per GPU instead, worker ``i`` on GPU ``i mod n`` (one
+  CUDA context per worker process). Every fit, here or on a
   worker, runs with ``threads_per_fit`` torch and BLAS threads: the same float
   reductions, so the tables of every runner are the same.
 - ``scheduler: tcp://host:8786`` (or ``PIRATE_PAIN_DASK_SCHEDULER``): the fits go to
@@ -49,6 +51,7 @@ class FanoutParams(ConfigBlock):
     threads_per_fit: int = Field(1, ge=1)  # torch threads of one fit in a worker
     scheduler: str | None = None  # a Dask scheduler address; null: $SCHEDULER_ENV
     retries: int = Field(2, ge=0)  # reruns of a task that raised on a worker
+    fits_per_gpu: int = Field(2, ge=1)  # local workers per GPU where CUDA is found
 
     def address(self) -> str | None:
         return self.scheduler or os.environ.get(SCHEDULER_ENV) or None
@@ -56,7 +59,35 @@ class FanoutParams(ConfigBlock):
     def local_workers(self) -> int:
         if self.workers is not None:
             return self.workers
+        if gpus := cuda_devices():
+            return gpus * self.fits_per_gpu
         return max(1, (os.cpu_count() or 1) // self.threads_per_fit)
+
+
+def cuda_devices() -> int:
+    """The number of CUDA devices this process sees (0 without CUDA)."""
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def pin_gpu() -> None:
+    """On worker ``i`` of a local cluster on a CUDA machine: GPU ``i mod n`` becomes
+    this process's current device, so ``cuda`` (and ``auto``) fits of the workers
+    spread over the GPUs. Elsewhere (this process, a remote worker: give each its
+    GPU with ``CUDA_VISIBLE_DEVICES``) nothing changes."""
+    if not cuda_devices():
+        return
+    try:
+        from dask.distributed import get_worker
+
+        name = get_worker().name
+    except (ImportError, ValueError):  # no Dask, or not on a worker
+        return
+    if isinstance(name, int):  # LocalCluster numbers its workers 0, 1, ...
+        import torch
+
+        torch.cuda.set_device(name % cuda_devices())
 
 
 @dataclass
@@ -77,6 +108,7 @@ def run_task(
     from threadpoolctl import threadpool_limits
 
     started = time.perf_counter()
+    pin_gpu()
     with threadpool_limits(limits=threads):
         result = function(*args)
     return result, time.perf_counter() - started
@@ -214,9 +246,10 @@ def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
         return
     workers = params.local_workers()
     logger.info(
-        "Fits run on %d local worker processes, %d thread(s) each",
+        "Fits run on %d local worker processes, %d thread(s) each%s",
         workers,
         params.threads_per_fit,
+        f", on {cuda_devices()} GPU(s)" if cuda_devices() else "",
     )
     with (
         dask.config.set(WORKER_CONFIG),

@@ -64,3 +64,30 @@ def test_half_precision_on_cuda_gives_no_nan(precision):
         result.model, make_batches(_data(seed=2), config.window), precision=precision
     )
     assert np.isfinite(probs).all()
+
+
+def _fit_on_this_worker(data, validation, config) -> tuple[int, np.ndarray]:
+    """One fanned-out fit on a worker: its current GPU and its probabilities."""
+    fitted = fit(data, validation, config)
+    return torch.cuda.current_device(), fitted.probabilities(validation)
+
+
+def test_fits_share_the_gpus_with_a_stated_number_per_gpu():
+    pytest.importorskip("dask.distributed", reason="Dask not installed here")
+    from pirate_pain.fanout import FanoutParams, Task, cuda_devices, fan_out
+
+    params = FanoutParams(fits_per_gpu=2)
+    assert params.local_workers() == 2 * cuda_devices()
+    data, validation = _data(), _data(seed=1)
+    config = _config(device="cuda", deterministic=True)
+    tasks = [
+        Task(str(k), _fit_on_this_worker, (data, validation, config)) for k in range(4)
+    ]
+    with fan_out(params) as runner:
+        shared = runner.run(tasks, "gpu fits")
+    with fan_out(FanoutParams(workers=1)) as runner:
+        alone = runner.run(tasks[:1], "gpu fit")
+    # worker i on GPU i mod n; each fit the same as one at a time
+    assert {gpu for gpu, _ in shared} == set(range(cuda_devices()))
+    for _, probs in shared:
+        np.testing.assert_allclose(probs, alone[0][1], atol=1e-5)
