@@ -84,12 +84,17 @@ def _kfold(root: Path, env: str, *params: str) -> tuple[float, dict, list[str]]:
     return seconds, summary, [m["model_id"] for m in models]
 
 
-def command_line(doc: str, with_route: bool = False) -> argparse.Namespace:
-    """A benchmark's ``--envs`` (and ``--route``), after printing the machine."""
+def command_line(
+    doc: str, with_route: bool = False, with_rule: bool = False
+) -> argparse.Namespace:
+    """A benchmark's ``--envs`` (and ``--route`` / ``--rule``), after printing the
+    machine."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--envs", default="gun_point")
     if with_route:
         parser.add_argument("--route", choices=["select", "kfold"], default="select")
+    if with_rule:
+        parser.add_argument("--rule", choices=["margin", "halving"], default="margin")
     args = parser.parse_args()
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     return args

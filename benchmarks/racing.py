@@ -2,6 +2,8 @@
 
     python benchmarks/racing.py                            # GunPoint
     python benchmarks/racing.py --envs gun_point,italy_power_demand
+    python benchmarks/racing.py --rule halving --envs japanese_vowels,basic_motions,\
+        arrow_head,gun_point,italy_power_demand        # successive halving after fold 1
 
 Each environment runs in a fresh copy of the project (configuration only) twice, with
 the default workers: ``select.racing=false`` and ``select.racing=true``. Prints the
@@ -17,11 +19,16 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from fanout_speed import environments, fresh_project, latest, run_select  # noqa: E402 (same folder)
+from fanout_speed import command_line, fresh_project, latest, run_select  # noqa: E402 (same folder)
+
+RULES = {  # --rule: the racing run's parameters
+    "margin": "select.racing=true",
+    "halving": "select.racing=true,select.race_rule=halving,select.race_after=1",
+}
 
 
-def _select(root: Path, env: str, racing: bool) -> dict:
-    seconds = run_select(root, env, f"--params=select.racing={str(racing).lower()}")
+def _select(root: Path, env: str, params: str) -> dict:
+    seconds = run_select(root, env, f"--params={params}")
     table = pd.read_csv(latest(root, "comparison_table.csv"))
     selection = json.loads(latest(root, "ensemble_selection.json").read_text())
     tested = pd.read_csv(latest(root, "selection_table.csv"), dtype={"model": str})
@@ -39,19 +46,32 @@ def _select(root: Path, env: str, racing: bool) -> dict:
 
 
 def main() -> None:
-    for env in environments(__doc__):
+    args = command_line(__doc__, with_rule=True)
+    totals, gaps = [0, 0], []
+    for env in args.envs.split(","):
         runs = {}
-        for racing in (False, True):
+        for racing, params in (
+            (False, "select.racing=false"),
+            (True, RULES[args.rule]),
+        ):
             with tempfile.TemporaryDirectory() as folder:
-                runs[racing] = _select(fresh_project(folder), env, racing)
+                runs[racing] = _select(fresh_project(folder), env, params)
         full, raced = runs[False], runs[True]
+        totals = [totals[0] + full["fits"], totals[1] + raced["fits"]]
+        gaps.append(abs(full["test"] - raced["test"]))
         print(
             f"{env}: full {full['fits']} fits in {full['seconds'] / 60:.1f} min, "
             f"selected {full['weights']}, test macro F1 {full['test']:.4f}; racing "
             f"{raced['fits']} fits in {raced['seconds'] / 60:.1f} min (dropped after "
             f"fold: {raced['dropped']}), selected {raced['weights']}, test macro F1 "
-            f"{raced['test']:.4f}; fits ratio {full['fits'] / max(raced['fits'], 1):.2f}"
+            f"{raced['test']:.4f}; fits ratio {full['fits'] / max(raced['fits'], 1):.2f}",
+            flush=True,
         )
+    print(
+        f"rule {args.rule}: {totals[0]} -> {totals[1]} fits in all (ratio "
+        f"{totals[0] / max(totals[1], 1):.2f}); largest test macro F1 change "
+        f"{max(gaps):.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -67,3 +67,30 @@ def race(scores: dict[str, list[float]], margin: float) -> dict[str, str]:
                 f"{gaps.min():.3f}-{gaps.max():.3f} macro F1 (margin {margin})"
             )
     return dropped
+
+
+def halve(
+    scores: dict[str, list[float]], losses: dict[str, float], keep: int
+) -> dict[str, str]:
+    """Successive halving: the better half of the candidates (rounded up, at least
+    ``keep``) go on; the others are dropped. Better: the higher mean macro F1 over
+    the folds so far, then the lower mean log loss (ties at macro F1 1.0 are common
+    on small data), then the order listed.
+
+    Returns:
+        The dropped candidates, each with the reason in one sentence.
+    """
+    names = list(scores)
+    ranked = sorted(
+        names, key=lambda n: (-np.mean(scores[n]), losses[n], names.index(n))
+    )
+    survivors = max(keep, (len(names) + 1) // 2)
+    last = ranked[survivors - 1] if survivors <= len(names) else ranked[-1]
+    return {
+        name: (
+            f"not in the better half after {len(scores[name])} folds: macro F1 "
+            f"{np.mean(scores[name]):.3f} (log loss {losses[name]:.3f}) against "
+            f"{np.mean(scores[last]):.3f} ({losses[last]:.3f}) of {last}, the last kept"
+        )
+        for name in ranked[survivors:]
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pirate_pain.fanout import FanoutParams
-from pirate_pain.modeling.comparison import race
+from pirate_pain.modeling.comparison import halve, race
 from pirate_pain.modeling.config import TrainConfig
 from pirate_pain.parameters import CompareParams
 from pirate_pain.pipelines.compare.nodes import cross_validate_candidates
@@ -29,6 +29,18 @@ def test_only_a_candidate_behind_on_every_fold_is_dropped():
     assert race({"a": [0.8], "b": [0.8]}, 0.0) == {}  # a tie is no loss
 
 
+def test_halving_keeps_the_better_half_and_breaks_ties_by_log_loss():
+    scores = {"a": [1.0], "b": [1.0], "c": [0.9], "d": [1.0], "e": [0.5]}
+    losses = {"a": 0.30, "b": 0.10, "c": 0.01, "d": 0.20, "e": 0.90}
+    assert sorted(halve(scores, losses, keep=2)) == ["c", "e"]  # 3 of 5 go on
+    del scores["c"]
+    dropped = halve(scores, losses, keep=2)
+    assert sorted(dropped) == ["a", "e"]  # a, b, d tie at 1.0: a has the worst loss
+    assert dropped["a"].startswith("not in the better half after 1 folds: macro F1")
+    assert "(log loss 0.300) against 1.000 (0.200) of d, the last kept" in dropped["a"]
+    assert halve({"a": [0.1], "b": [0.9]}, {"a": 1.0, "b": 1.0}, keep=2) == {}
+
+
 CANDIDATES = {
     "good": {"epochs": 15, "batch_size": 8, "optimizer": {"learning_rate": 0.01}},
     # never learns: one epoch at a vanishing learning rate
@@ -42,13 +54,13 @@ CANDIDATES = {
 }
 
 
-def _compare(racing: bool):
+def _compare(racing: bool, **rule):
     train, validation = model_input(48, seed=1), model_input(24, seed=2)
     base = TrainConfig(progress_bar=False, torch_threads=1).with_overrides(
         {"model": {"hidden_size": 8, "num_layers": 1}}, "train"
     )
     compare = CompareParams(
-        candidates=list(CANDIDATES), folds=4, racing=racing, race_after=2
+        candidates=list(CANDIDATES), folds=4, racing=racing, **{"race_after": 2, **rule}
     )
     return cross_validate_candidates(
         train, validation, base, CANDIDATES, compare, FanoutParams(workers=1)
@@ -79,3 +91,21 @@ def test_racing_drops_the_hopeless_candidate_and_keeps_the_others_figures():
         oof, CompareParams(candidates=list(CANDIDATES), folds=4, max_members=3)
     )
     assert "hopeless" not in selection["weights"]
+
+
+def test_halving_fits_fewer_folds_and_keeps_the_survivors_figures():
+    full_table, full_oof = _compare(racing=False)
+    table, oof = _compare(racing=True, race_rule="halving", race_after=1, race_keep=1)
+    row = table.set_index("configuration")
+    # 3 candidates after fold 1 -> the better 2; after fold 2 -> the better 1
+    assert row.loc["hopeless", "dropped_after_fold"] == 1
+    assert row["fits"].sum() == 3 + 2 + 1 + 1
+    survivor = row.index[row["dropped_because"] == ""].tolist()
+    assert len(survivor) == 1 and survivor[0] != "hopeless"
+    full = full_table.set_index("configuration")
+    assert (
+        row.loc[survivor[0], "macro_f1_mean"] == full.loc[survivor[0], "macro_f1_mean"]
+    )
+    mine = oof[oof["configuration"] == survivor[0]].reset_index(drop=True)
+    theirs = full_oof[full_oof["configuration"] == survivor[0]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs)

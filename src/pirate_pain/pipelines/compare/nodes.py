@@ -19,7 +19,12 @@ import pandas as pd
 from ...evaluation import classification_metrics
 from ...fanout import FanoutParams, Task, configured, fan_out
 from ...modeling.classifier import Classifier
-from ...modeling.comparison import corrected_interval, paired_difference, race
+from ...modeling.comparison import (
+    corrected_interval,
+    halve,
+    paired_difference,
+    race,
+)
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.training import attach_decision, fit
@@ -105,21 +110,8 @@ def cross_validate_candidates(
         for name in compare.candidates
     }
     folds = _folds(train, validation, compare)
-    # racing: the first race_after folds for every candidate, the rest for those
-    # not clearly behind; without it every fold at once
-    split = compare.race_after if compare.racing else len(folds)
     with fan_out(fanout) as runner:
-        first = _fit_folds(runner, folds[:split], configs)
-        scores, oof_rows = _scored(first, folds[:split], list(configs), names)
-        dropped = race(scores, compare.race_margin) if split < len(folds) else {}
-        for name, why in dropped.items():
-            logger.info("Racing: %s gets no more fits: %s.", name, why)
-        alive = {n: c for n, c in configs.items() if n not in dropped}
-        later = _fit_folds(runner, folds[split:], alive)
-    more, more_rows = _scored(later, folds[split:], list(alive), names)
-    for name, values in more.items():
-        scores[name] += values
-    oof_rows += more_rows
+        scores, oof_rows, dropped = _raced_folds(runner, folds, configs, compare, names)
     n = len(train["y"]) + len(validation["y"])
     reference = compare.reference or compare.candidates[0]
     rows = [
@@ -128,10 +120,60 @@ def cross_validate_candidates(
     ]
     if compare.racing:  # after which fold a candidate was dropped, and why
         for row in rows:
-            why = dropped.get(row["configuration"])
-            row |= {"dropped_after_fold": split if why else None}
-            row |= {"dropped_because": why or ""}
+            after, why = dropped.get(row["configuration"], (None, ""))
+            row |= {"dropped_after_fold": after, "dropped_because": why}
     return pd.DataFrame(rows).round(6), pd.DataFrame(oof_rows)
+
+
+def _raced_folds(runner, folds, configs, compare: CompareParams, names):
+    """Every candidate's fold scores and out-of-fold rows, fitted in stages:
+    without racing every fold at once; with it the first ``race_after`` folds, then
+    the rest for the candidates the rule keeps (``margin``: once; ``halving``: after
+    every fold until ``race_keep`` are left). Returns the scores, the rows and the
+    dropped candidates with the fold after which each was dropped and why."""
+    scores = {name: [] for name in configs}
+    oof_rows, dropped, alive, start = [], {}, dict(configs), 0
+    while start < len(folds):
+        stop = _next_stop(compare, start, len(folds), len(alive))
+        fitted = _fit_folds(runner, folds[start:stop], alive)
+        more, more_rows = _scored(fitted, folds[start:stop], list(alive), names)
+        for name, values in more.items():
+            scores[name] += values
+        oof_rows += more_rows
+        if stop < len(folds):
+            racing = {n: scores[n] for n in alive}
+            if compare.race_rule == "halving":
+                out = halve(racing, _log_losses(oof_rows, alive), compare.race_keep)
+            else:
+                out = race(racing, compare.race_margin)
+            for name, why in out.items():
+                logger.info("Racing: %s gets no more fits: %s.", name, why)
+                dropped[name] = (stop, why)
+                del alive[name]
+        start = stop
+    return scores, oof_rows, dropped
+
+
+def _next_stop(compare: CompareParams, start: int, total: int, alive: int) -> int:
+    """Where the next stage of fits ends (a fold position)."""
+    if (
+        not compare.racing
+        or start >= compare.race_after
+        and (compare.race_rule == "margin" or alive <= compare.race_keep)
+    ):
+        return total
+    return min(total, compare.race_after if start == 0 else start + 1)
+
+
+def _log_losses(oof_rows: list[dict], names) -> dict[str, float]:
+    """Mean log loss of each candidate's out-of-fold rows so far."""
+    rows = pd.DataFrame(oof_rows)
+    losses = {}
+    for name in names:
+        mine = rows[rows["configuration"] == name]
+        p_true = [mine.at[i, f"p_{label}"] for i, label in mine["label"].items()]
+        losses[name] = float(-np.log(np.clip(p_true, 1e-12, 1.0)).mean())
+    return losses
 
 
 def _folds(train: dict, validation: dict, compare: CompareParams) -> list[tuple]:
