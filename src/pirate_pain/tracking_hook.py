@@ -311,11 +311,11 @@ def _calibration_scores(figures: dict) -> dict[str, float]:
     for when in ("before", "after"):
         for figure, value in figures[when].items():
             scores[f"test_{figure}_{when}_calibration"] = value
-    sets = figures["sets"] or {"per_class": {}}  # None: no sets made
-    for name, value in sets["per_class"].items():
-        if value is not None:
-            scores[f"test_coverage_{name}"] = value
-    if "mean_set_size" in sets:
+    sets = figures["sets"]
+    if sets:  # None: no sets were made
+        for name, value in sets["per_class"].items():
+            if value is not None:
+                scores[f"test_coverage_{name}"] = value
         scores["test_mean_set_size"] = sets["mean_set_size"]
     return scores
 

@@ -85,7 +85,7 @@ def halve(
         names, key=lambda n: (-np.mean(scores[n]), losses[n], names.index(n))
     )
     survivors = max(keep, (len(names) + 1) // 2)
-    last = ranked[survivors - 1] if survivors <= len(names) else ranked[-1]
+    last = ranked[min(survivors, len(names)) - 1]  # the last one kept
     return {
         name: (
             f"not in the better half after {len(scores[name])} folds: macro F1 "

@@ -146,12 +146,12 @@ def with_calibration(
 
 
 def fold_probabilities(
-    predictor: dict, sequences: dict | None, device=None, threshold=DEFAULT_THRESHOLD
+    predictor: dict, sequences: dict, device=None, threshold=DEFAULT_THRESHOLD
 ) -> list[np.ndarray] | None:
     """The calibrated probabilities of each stored fold model on ``sequences``
     (a cross-conformal calibration's sets need them; None without one)."""
     calibration = predictor.get("calibration") or {}
-    if not calibration.get("fold_models") or sequences is None:
+    if not calibration.get("fold_models"):
         return None
     prepared: dict = {}
     return [

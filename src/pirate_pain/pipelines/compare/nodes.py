@@ -27,6 +27,7 @@ from ...modeling.comparison import (
 )
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
+from ...modeling.scores import mean_log_loss
 from ...modeling.training import attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_fit, nested_run
@@ -143,7 +144,8 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
         if stop < len(folds):
             racing = {n: scores[n] for n in alive}
             if compare.race_rule == "halving":
-                out = halve(racing, _log_losses(oof_rows, alive), compare.race_keep)
+                losses = _log_losses(oof_rows, alive, names)
+                out = halve(racing, losses, compare.race_keep)
             else:
                 out = race(racing, compare.race_margin)
             for name, why in out.items():
@@ -165,14 +167,15 @@ def _next_stop(compare: CompareParams, start: int, total: int, alive: int) -> in
     return min(total, compare.race_after if start == 0 else start + 1)
 
 
-def _log_losses(oof_rows: list[dict], names) -> dict[str, float]:
+def _log_losses(oof_rows: list[dict], names, class_names) -> dict[str, float]:
     """Mean log loss of each candidate's out-of-fold rows so far."""
     rows = pd.DataFrame(oof_rows)
     losses = {}
     for name in names:
         mine = rows[rows["configuration"] == name]
-        p_true = [mine.at[i, f"p_{label}"] for i, label in mine["label"].items()]
-        losses[name] = float(-np.log(np.clip(p_true, 1e-12, 1.0)).mean())
+        y = mine["label"].map(class_names.index).to_numpy()
+        probs = mine[[f"p_{c}" for c in class_names]].to_numpy(np.float64)
+        losses[name] = mean_log_loss(y, probs)
     return losses
 
 

@@ -81,6 +81,14 @@ def add_prediction_sets(table: pd.DataFrame, sets: np.ndarray, names: list) -> N
     )
 
 
+def sets_in_table(table: pd.DataFrame, names: list) -> np.ndarray:
+    """(N, K) booleans of the ``prediction_set`` column ``add_prediction_sets`` wrote."""
+    return np.array(
+        [[n in cell.split("|") for n in names] for cell in table["prediction_set"]],
+        dtype=bool,
+    ).reshape(len(table), len(names))
+
+
 def predict_test_sequences(
     predictor: dict,
     sequences: dict,
@@ -159,12 +167,7 @@ def score_test_calibration(
     coverage = inference.coverage or 0.9
     y = labelled["y"]
     if "prediction_set" in probabilities:  # the sets the user got
-        sets = np.stack(
-            [
-                [n in s.split("|") for n in names]
-                for s in probabilities["prediction_set"]
-            ]
-        )
+        sets = sets_in_table(probabilities, names)
     elif "folds" in calibration["conformal"]:  # needs the fold models' predictions
         sets = None
     else:
