@@ -10,7 +10,8 @@ and the gap between them (claim minus nested: how much the rule overfits its
 folds).
 
 Rules: the best single candidate, greedy forward selection (today's), bagged
-greedy selection (25 bootstrap bags), and stacking (a multinomial logistic
+greedy selection (25 bootstrap bags), anchored greedy selection (greedy only where
+its choices beat MultiRocket-Hydra on rows they were not chosen on), and stacking (a multinomial logistic
 regression on the log probabilities, its L2 strength chosen by inner 5-fold CV
 on log loss). A rule's claim is its macro F1 on the rows it chose on.
 
@@ -35,6 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from pirate_pain.modeling.scores import macro_f1
 from pirate_pain.modeling.selection import (
+    anchored_selection,
     bagged_selection,
     greedy_selection,
     out_of_fold_arrays,
@@ -71,6 +73,11 @@ def bagged(probs, y):
     return _averaged(selection["weights"]), selection["oof_macro_f1"]
 
 
+def anchored(probs, y):
+    selection = anchored_selection(probs, y)
+    return _averaged(selection["weights"]), selection["oof_macro_f1"]
+
+
 def _stack_features(probs: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
     return np.concatenate(
         [np.log(np.clip(probs[n].mean(0), 1e-6, 1)) for n in names], 1
@@ -103,6 +110,7 @@ RULES = {
     "best single": best_single,
     "greedy": greedy,
     "bagged": bagged,
+    "anchored": anchored,
     "stacking": stacking,
 }
 

@@ -128,9 +128,12 @@ class CompareParams(ConfigBlock):
     early_stopping_fraction: float = Field(0.2, gt=0.0, lt=0.5)
     score_test: bool = True  # where test labels exist: a test column, never a choice
     # select block: most picks of the greedy out-of-fold ensemble selection, and
-    # the rule (modeling/selection.py): greedy once, or greedy on bootstrap bags
+    # the rule (modeling/selection.py): greedy once, greedy on bootstrap bags, or
+    # anchored: greedy only where its choices beat the anchor candidate on rows they
+    # were not chosen on (nested folds), else the anchor alone
     max_members: int = Field(10, ge=1)
-    rule: Literal["greedy", "bagged"] = "greedy"
+    rule: Literal["greedy", "bagged", "anchored"] = "greedy"
+    anchor: str = "multirocket_hydra"
     # racing: after the first race_after folds, a candidate below the leader on each
     # of them by more than race_margin macro F1 gets no more fits (comparison.race);
     # race_rule halving: after fold race_after and each one after it, only the better
@@ -146,6 +149,17 @@ class CompareParams(ConfigBlock):
     def _among_candidates(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and value not in (info.data.get("candidates") or []):
             raise ValueError("name one of the candidates beside it")
+        return value
+
+    @field_validator("anchor")
+    @classmethod
+    def _anchor_among_candidates(cls, value: str, info: ValidationInfo) -> str:
+        candidates = info.data.get("candidates") or []
+        if info.data.get("rule") == "anchored" and value not in candidates:
+            raise ValueError(
+                f"rule 'anchored' needs its anchor '{value}' among the candidates"
+                f" ({', '.join(candidates)}): add it or name another anchor"
+            )
         return value
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedKFold
 
 from .scores import macro_f1, mean_log_loss
 
@@ -110,7 +111,7 @@ def bagged_selection(
         weights.update({n: k / total / bags for n, k in bag["weights"].items()})
         picks.append(bag["weights"])
     weights = {n: round(weights[n], 6) for n in probs if weights[n] > 0}
-    mean = sum(w * probs[n] for n, w in weights.items()) / sum(weights.values())
+    mean = _vote(probs, weights)
     full = greedy_selection(probs, y, max_members)
     f1, loss = _score(y, mean)
     return full | {
@@ -121,7 +122,67 @@ def bagged_selection(
     }
 
 
-SELECTION_RULES = {"greedy": greedy_selection, "bagged": bagged_selection}
+def _vote(probs: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    total = sum(w * probs[n] for n, w in weights.items())
+    return total / sum(weights.values())
+
+
+def anchored_selection(
+    probs: dict[str, np.ndarray],
+    y: np.ndarray,
+    max_members: int = 10,
+    anchor: str = "multirocket_hydra",
+    outer: int = 5,
+    seed: int = 0,
+) -> dict:
+    """Greedy selection where its choices beat one trusted candidate (``anchor``)
+    on rows they were not chosen on; otherwise the anchor alone.
+
+    Greedy's own out-of-fold score flatters it: it picked the members on those
+    rows. Here the rows are split into ``outer`` stratified folds; greedy chooses on
+    the other folds and its vote predicts the fold left out. Greedy's choice on all
+    rows is kept only when the macro F1 of those predictions is above the anchor's
+    on the same rows (a tie keeps the anchor). Without the anchor among ``probs``
+    (dropped by racing) or with a class of one row, it is greedy.
+
+    Returns:
+        What ``greedy_selection`` returns, with ``anchor``: the anchor, the nested
+        macro F1 of greedy's choices, the anchor's, and whether the anchor is kept.
+    """
+    full = greedy_selection(probs, y, max_members)
+    splits = min(outer, int(np.bincount(y)[np.unique(y)].min()))
+    if anchor not in probs or splits < 2:
+        return full | {"anchor": {"name": anchor, "kept": False, "checked": False}}
+    nested = np.zeros_like(probs[anchor])
+    folds = StratifiedKFold(splits, shuffle=True, random_state=seed).split(y, y)
+    for inner, held in folds:
+        inner_probs = {n: p[:, inner] for n, p in probs.items()}
+        weights = greedy_selection(inner_probs, y[inner], max_members)["weights"]
+        nested[:, held] = _vote({n: p[:, held] for n, p in probs.items()}, weights)
+    greedy_f1, (anchor_f1, anchor_loss) = _score(y, nested)[0], _score(y, probs[anchor])
+    kept = not greedy_f1 > anchor_f1
+    check = {
+        "name": anchor,
+        "kept": kept,
+        "checked": True,
+        "greedy_nested_macro_f1": greedy_f1,
+        "anchor_macro_f1": anchor_f1,
+    }
+    if not kept:
+        return full | {"anchor": check}
+    return full | {
+        "weights": {anchor: 1},
+        "oof_macro_f1": anchor_f1,
+        "oof_log_loss": -anchor_loss,
+        "anchor": check,
+    }
+
+
+SELECTION_RULES = {
+    "greedy": greedy_selection,
+    "bagged": bagged_selection,
+    "anchored": anchored_selection,
+}
 
 
 class OutOfFold(NamedTuple):

@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pirate_pain.modeling.selection import bagged_selection, greedy_selection
+from pirate_pain.modeling.selection import (
+    anchored_selection,
+    bagged_selection,
+    greedy_selection,
+)
 from pirate_pain.parameters import CompareParams
 from pirate_pain.pipelines.select.nodes import select_members
 from tests.conftest import TINY_TRAIN, read_output, run_pipeline
@@ -78,20 +82,64 @@ def test_bagged_selection_averages_greedy_runs_on_bootstrap_bags():
     assert bagged_selection(probs, y, max_members=5, bags=10, seed=1) == selection
 
 
-def test_a_lucky_candidate_gets_a_share_not_the_whole_vote():
-    """lucky is right on one more row than steady; greedy takes lucky alone,
-    bagged keeps steady too, since on many resamples steady is the better one."""
+def _steady_and_lucky() -> tuple[dict, np.ndarray]:
+    """lucky is right on one more of 60 rows than steady, by chance."""
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1, 2], 20)
     steady, lucky = y.copy(), y.copy()
     steady[rng.choice(60, 8, replace=False)] = (y[:8] + 1) % 3
     lucky[rng.choice(60, 7, replace=False)] = (y[:7] + 2) % 3
-    probs = {"steady": _probs(steady), "lucky": _probs(lucky)}
+    return {"steady": _probs(steady), "lucky": _probs(lucky)}, y
+
+
+def test_a_lucky_candidate_gets_a_share_not_the_whole_vote():
+    """lucky is right on one more row than steady; greedy takes lucky alone,
+    bagged keeps steady too, since on many resamples steady is the better one."""
+    probs, y = _steady_and_lucky()
     greedy = greedy_selection(probs, y, max_members=1)
     bagged = bagged_selection(probs, y, max_members=1, bags=25)
     assert greedy["weights"] == {"lucky": 1}
     assert 0.2 < bagged["weights"]["steady"] < 0.8
     assert sum(bagged["weights"].values()) == pytest.approx(1.0)
+
+
+def test_anchored_keeps_the_anchor_where_greedy_wins_only_on_its_own_rows():
+    probs, y = _steady_and_lucky()
+    assert greedy_selection(probs, y, max_members=1)["weights"] == {"lucky": 1}
+    for seed in range(3):  # on every draw of the nested folds
+        selection = anchored_selection(probs, y, 1, anchor="steady", seed=seed)
+        check = selection["anchor"]
+        assert selection["weights"] == {"steady": 1}
+        assert check["kept"] and check["anchor_macro_f1"] == pytest.approx(0.9004, 1e-3)
+        assert check["greedy_nested_macro_f1"] < check["anchor_macro_f1"]
+        assert selection["oof_macro_f1"] == check["anchor_macro_f1"]
+
+
+def test_anchored_keeps_greedy_where_its_choices_win_on_unseen_rows():
+    probs, y = _complementary(copies=6)
+    every_fifth = np.arange(len(y)) % 5 == 0
+    probs["anchor"] = _probs(np.where(every_fifth, (y + 1) % 3, y))
+    selection = anchored_selection(probs, y, 5, anchor="anchor")
+    assert selection["weights"] == greedy_selection(probs, y, 5)["weights"]
+    assert selection["anchor"]["greedy_nested_macro_f1"] == 1.0
+    assert not selection["anchor"]["kept"]
+
+
+def test_a_tie_goes_to_the_anchor_and_no_anchor_means_greedy():
+    y = np.array([0, 0, 1, 1, 2, 2] * 2)
+    probs = {"sure": _probs(y, 0.9), "anchor": _probs(y, 0.6)}
+    assert greedy_selection(probs, y, 3)["weights"] == {"sure": 1}  # lower log loss
+    selection = anchored_selection(probs, y, 3, anchor="anchor")
+    assert selection["weights"] == {"anchor": 1} and selection["anchor"]["kept"]
+    alone = anchored_selection({"sure": probs["sure"]}, y, 3, anchor="anchor")
+    assert alone["weights"] == {"sure": 1} and not alone["anchor"]["checked"]
+
+
+def test_the_anchored_rule_needs_its_anchor_among_the_candidates():
+    with pytest.raises(ValueError, match="anchor 'multirocket_hydra' among the"):
+        CompareParams(candidates=["a", "b"], rule="anchored")
+    CompareParams(candidates=["a", "b"])  # other rules do not read it
+    assert CompareParams(candidates=["a"], rule="anchored", anchor="a").anchor == "a"
 
 
 def test_select_members_runs_the_configured_rule_on_the_oof_table():
@@ -115,6 +163,12 @@ def test_select_members_runs_the_configured_rule_on_the_oof_table():
     assert selection["weights"] == {"a": 0.5, "b": 0.5}
     greedy = select_members(oof, CompareParams(candidates=["a", "noise", "b"]))
     assert greedy["rule"] == "greedy" and greedy["weights"] == {"a": 1, "b": 1}
+    anchored = CompareParams(
+        candidates=["a", "noise", "b"], rule="anchored", anchor="a"
+    )
+    selection = select_members(oof, anchored)
+    assert selection["anchor"]["name"] == "a" and not selection["anchor"]["kept"]
+    assert selection["weights"] == {"a": 1, "b": 1}
 
 
 @pytest.mark.slow

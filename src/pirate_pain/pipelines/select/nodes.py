@@ -46,8 +46,11 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
     probs, y, _, raced = out_of_fold_arrays(oof, compare.candidates)
     if raced:  # dropped by racing: out-of-fold rows of some folds only
         logger.info("Left out of the selection (dropped by racing): %s", raced)
-    selection = SELECTION_RULES[compare.rule](probs, y, compare.max_members)
+    options = {"anchor": compare.anchor} if compare.rule == "anchored" else {}
+    selection = SELECTION_RULES[compare.rule](probs, y, compare.max_members, **options)
     selection["rule"] = compare.rule
+    if "anchor" in selection:
+        logger.info("Anchor check: %s", selection["anchor"])
     logger.info(
         "Selected %s: out-of-fold macro F1 %.4f, log loss %.4f (best single %s %.4f)",
         selection["weights"],
