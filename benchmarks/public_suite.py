@@ -12,7 +12,6 @@ share the mean rank), then the mean rank of each route.
     python benchmarks/public_suite.py --datasets gun_point arrow_head
     python benchmarks/public_suite.py --params select.folds=3
     python benchmarks/public_suite.py --rules bagged    # also the bagged rule
-    python benchmarks/public_suite.py --reuse --rules anchored   # on the last runs
 
 With ``--rules``, each further selection rule reruns only the selection and the
 refits of the same run (``--from-nodes=select_members_node``, same out-of-fold
@@ -94,11 +93,9 @@ def rule_row(env: str, params: str | None, rule: str) -> dict:
 
 
 def run_dataset(
-    env: str, params: str | None, reuse: bool = False
+    env: str, params: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, float, dict]:
-    if reuse:  # the shipped selection and refits again, on the last run's folds
-        kedro_select(env, params, "--from-nodes=select_members_node")
-    wall = float("nan") if reuse else kedro_select(env, params)
+    wall = kedro_select(env, params)
     with KedroSession.create(project_path=ROOT, env=env) as session:
         catalog = session.load_context().catalog
         table = catalog.load("selection_table")
@@ -128,18 +125,13 @@ def main() -> None:
         choices=["greedy", "bagged", "anchored"],
         help="further selection rules scored on the same run",
     )
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="no new comparison: rerun the selections on the last run's folds",
-    )
     args = parser.parse_args()
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     bootstrap_project(ROOT)
     frames, cv_frames, rule_rows = [], [], []
     for env in args.datasets or list(SUITE):
-        table, candidates, wall, shipped = run_dataset(env, args.params, args.reuse)
+        table, candidates, wall, shipped = run_dataset(env, args.params)
         cv_frames.append(candidates.assign(dataset=SUITE[env]))
         if table is None or table.empty:
             raise SystemExit(f"{env}: the selection table is empty (no test labels?).")
