@@ -180,7 +180,13 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     assert not {n for n in choosing.all_inputs() if "test" in n}
     params = {
         "train": TINY_TRAIN,
-        "select": {"candidates": ["bigru", "minirocket"], "folds": 2, "repeats": 1},
+        "select": {
+            "candidates": ["bigru", "minirocket"],
+            "folds": 2,
+            "repeats": 1,
+            "rule": "anchored",
+            "anchor": "minirocket",
+        },
     }
     run_pipeline(project, "select", params)
     selection = json.loads(
@@ -215,6 +221,8 @@ def test_select_pipeline_chooses_without_the_test_split_and_predicts(project):
     run_pipeline(project, "report", params)
     report = sorted((project / "data/08_reporting/run_report.html").glob("*/*"))[-1]
     assert "Ensemble chosen by cross-validation" in report.read_text()
+    assert selection["anchor"]["checked"]  # and the report says what it found
+    assert "Anchor minirocket: " in report.read_text()
     run_pipeline(project, "inference_selected", params)
     submission = read_output(
         sorted((project / "data/07_model_output/submission.csv").glob("*/*"))[-1]

@@ -193,7 +193,20 @@ def _selection_section(selection: dict, table: pd.DataFrame | None) -> str:
         f"{selection['oof_macro_f1']:.4f} (best single "
         f"{html.escape(selection['best_single'])} "
         f"{selection['best_single_oof_macro_f1']:.4f}).</p>"
+        + _anchor_check(selection.get("anchor"))
         + (_table(table) if table is not None else "")
+    )
+
+
+def _anchor_check(check: dict | None) -> str:
+    """The anchored rule's comparison, in one sentence."""
+    if not check or not check["checked"]:
+        return ""
+    verdict = "kept alone" if check["kept"] else "left to greedy's choice"
+    return (
+        f"<p>Anchor {html.escape(check['name'])}: {verdict} (greedy's choices on rows "
+        f"they were not chosen on {check['greedy_nested_macro_f1']:.4f}, the anchor "
+        f"{check['anchor_macro_f1']:.4f}).</p>"
     )
 
 
