@@ -109,3 +109,11 @@ def test_halving_fits_fewer_folds_and_keeps_the_survivors_figures():
     mine = oof[oof["configuration"] == survivor[0]].reset_index(drop=True)
     theirs = full_oof[full_oof["configuration"] == survivor[0]].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_racing_never_drops_the_anchor_of_the_anchored_rule():
+    table, oof = _compare(racing=True, rule="anchored", anchor="hopeless")
+    row = table.set_index("configuration")
+    assert row.loc["hopeless", "fits"] == 4  # behind on every fold, kept all the same
+    assert row.loc["hopeless", "dropped_because"] == ""
+    assert (oof["configuration"] == "hopeless").sum() == 72  # four folds of 18 rows

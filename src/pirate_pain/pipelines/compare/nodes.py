@@ -130,7 +130,8 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
     """Every candidate's fold scores and out-of-fold rows, fitted in stages:
     without racing every fold at once; with it the first ``race_after`` folds, then
     the rest for the candidates the rule keeps (``margin``: once; ``halving``: after
-    every fold until ``race_keep`` are left). Returns the scores, the rows and the
+    every fold until ``race_keep`` are left; the anchored selection's anchor always
+    goes on). Returns the scores, the rows and the
     dropped candidates with the fold after which each was dropped and why."""
     scores = {name: [] for name in configs}
     oof_rows, dropped, alive, start = [], {}, dict(configs), 0
@@ -148,6 +149,8 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
                 out = halve(racing, losses, compare.race_keep)
             else:
                 out = race(racing, compare.race_margin)
+            if compare.rule == "anchored":  # the rule compares against the anchor
+                out.pop(compare.anchor, None)
             for name, why in out.items():
                 logger.info("Racing: %s gets no more fits: %s.", name, why)
                 dropped[name] = (stop, why)
