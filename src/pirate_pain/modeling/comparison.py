@@ -7,8 +7,6 @@ J = folds x repeats scores by ``1/J + n_test/n_train``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 import numpy as np
 from scipy import stats
 
@@ -72,15 +70,12 @@ def race(scores: dict[str, list[float]], margin: float) -> dict[str, str]:
 
 
 def halve(
-    scores: dict[str, list[float]],
-    losses: dict[str, float],
-    keep: int,
-    protected: Collection[str] = (),
+    scores: dict[str, list[float]], losses: dict[str, float], keep: int
 ) -> dict[str, str]:
     """Successive halving: the better half of the candidates (rounded up, at least
-    ``keep``) go on; the others are dropped, except the ``protected`` ones. Better:
-    the higher mean macro F1 over the folds so far, then the lower mean log loss
-    (ties at macro F1 1.0 are common on small data), then the order listed.
+    ``keep``) go on; the others are dropped. Better: the higher mean macro F1 over
+    the folds so far, then the lower mean log loss (ties at macro F1 1.0 are common
+    on small data), then the order listed.
 
     Returns:
         The dropped candidates, each with the reason in one sentence.
@@ -98,5 +93,4 @@ def halve(
             f"{np.mean(scores[last]):.3f} ({losses[last]:.3f}) of {last}, the last kept"
         )
         for name in ranked[survivors:]
-        if name not in protected
     }

@@ -28,7 +28,6 @@ from ...modeling.comparison import (
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.scores import mean_log_loss
-from ...modeling.selection import greedy_selection, out_of_fold_arrays
 from ...modeling.training import attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_fit, nested_run
@@ -131,8 +130,8 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
     """Every candidate's fold scores and out-of-fold rows, fitted in stages:
     without racing every fold at once; with it the first ``race_after`` folds, then
     the rest for the candidates the rule keeps (``margin``: once; ``halving``: after
-    every fold until ``race_keep`` are left, and every candidate greedy selection
-    picks on the rows so far; the anchored selection's anchor always goes on). Returns the scores, the rows and the
+    every fold until ``race_keep`` are left; the anchored selection's anchor always
+    goes on). Returns the scores, the rows and the
     dropped candidates with the fold after which each was dropped and why."""
     scores = {name: [] for name in configs}
     oof_rows, dropped, alive, start = [], {}, dict(configs), 0
@@ -147,8 +146,7 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
             racing = {n: scores[n] for n in alive}
             if compare.race_rule == "halving":
                 losses = _log_losses(oof_rows, alive, names)
-                picked = _picked(oof_rows, alive, compare.max_members)
-                out = halve(racing, losses, compare.race_keep, picked)
+                out = halve(racing, losses, compare.race_keep)
             else:
                 out = race(racing, compare.race_margin)
             if compare.rule == "anchored":  # the rule compares against the anchor
@@ -170,14 +168,6 @@ def _next_stop(compare: CompareParams, start: int, total: int, alive: int) -> in
     ):
         return total
     return min(total, compare.race_after if start == 0 else start + 1)
-
-
-def _picked(oof_rows: list[dict], names, max_members: int) -> list[str]:
-    """The candidates greedy selection picks on the first repeat's out-of-fold rows
-    so far: halving keeps them (a candidate behind alone may be a useful member)."""
-    rows = pd.DataFrame(oof_rows)
-    arrays = out_of_fold_arrays(rows[rows["repeat"] == rows["repeat"].min()], names)
-    return list(greedy_selection(arrays.probs, arrays.y, max_members)["weights"])
 
 
 def _log_losses(oof_rows: list[dict], names, class_names) -> dict[str, float]:
