@@ -7,6 +7,7 @@ import http.server
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -159,6 +160,7 @@ def test_viz_shows_the_members_of_the_chosen_environment(tmp_path):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(tmp_path / "viz.log", "w"),  # noqa: SIM115 - closed with the process
+        start_new_session=True,  # its own process group: the server's child goes too
     )
     try:
         served = _wait_for_json(
@@ -167,6 +169,6 @@ def test_viz_shows_the_members_of_the_chosen_environment(tmp_path):
     except OSError as exc:
         raise AssertionError((tmp_path / "viz.log").read_text()[-3000:]) from exc
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # `kedro viz run` spawns the server
         server.wait(timeout=30)
     assert "fcn_seed2" in served and "bigru_seed1" not in served
