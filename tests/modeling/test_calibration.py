@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,18 @@ def test_ece_is_the_weighted_gap_between_confidence_and_accuracy():
     assert [r["count"] for r in rows] == [2, 2]
     assert calibration_figures(probs, y)["brier"] == pytest.approx(
         np.mean(((probs - np.eye(2)[y]) ** 2).sum(1))
+    )
+
+
+def test_float32_probabilities_are_scored_without_a_warning():
+    # a model's float32 rows sum to 1 only within float32 rounding
+    probs = np.random.default_rng(0).dirichlet([1, 1, 1], 50).astype(np.float32)
+    y = np.arange(50) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = calibration_figures(probs.astype(np.float64), y)
+    assert figures["brier"] == pytest.approx(
+        np.mean(((probs - np.eye(3)[y]) ** 2).sum(1)), rel=1e-5
     )
 
 

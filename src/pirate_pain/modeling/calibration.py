@@ -79,6 +79,8 @@ def calibration_figures(probs: np.ndarray, y: np.ndarray) -> dict:
     """ECE, Brier score (scikit-learn's, unscaled: the mean squared distance to the
     one-hot truth, for two classes too) and log loss of ``probs`` against ``y``."""
     labels = list(range(probs.shape[1]))
+    probs = np.asarray(probs, dtype=np.float64)
+    probs = probs / probs.sum(1, keepdims=True)  # float32 rows sum to 1 within ~1e-7
     return {
         "ece": expected_calibration_error(probs, y),
         "brier": float(brier_score_loss(y, probs, labels=labels, scale_by_half=False)),

@@ -16,7 +16,7 @@ def corrected_interval(
 ) -> tuple[float, float, float, float]:
     """Mean, standard deviation and the corrected ``confidence`` interval."""
     scores = np.asarray(scores, dtype=np.float64)
-    mean, std = float(scores.mean()), float(scores.std(ddof=1))
+    mean, std = float(scores.mean()), _sample_std(scores)
     half = _half_width(std, len(scores), n_train, n_test, confidence)
     return mean, std, mean - half, mean + half
 
@@ -31,13 +31,20 @@ def paired_difference(
     """Mean difference to ``reference`` on the same folds, its corrected interval
     and the two-sided p-value of "no difference" (1.0 when every difference is 0)."""
     diff = np.asarray(scores, dtype=np.float64) - np.asarray(reference)
-    mean, std = float(diff.mean()), float(diff.std(ddof=1))
+    mean, std = float(diff.mean()), _sample_std(diff)
+    if len(diff) < 2:  # one fold (a raced candidate): no spread, no test
+        return mean, float("nan"), float("nan"), float("nan")
     if std == 0.0:
         return mean, mean, mean, 1.0 if mean == 0.0 else 0.0
     half = _half_width(std, len(diff), n_train, n_test, confidence)
     scale = std * np.sqrt(1 / len(diff) + n_test / n_train)
     p_value = float(2 * stats.t.sf(abs(mean) / scale, df=len(diff) - 1))
     return mean, mean - half, mean + half, p_value
+
+
+def _sample_std(values: np.ndarray) -> float:
+    """The sample standard deviation; NaN for a single value (no spread known)."""
+    return float(values.std(ddof=1)) if len(values) > 1 else float("nan")
 
 
 def _half_width(std, count, n_train, n_test, confidence) -> float:

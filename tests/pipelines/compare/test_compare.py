@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,18 @@ def test_the_corrected_interval_is_wider_than_the_naive_one():
     assert (high - low) / 2 == pytest.approx(
         naive * np.sqrt(1 + len(scores) * 20 / 80), rel=1e-3
     )
+
+
+def test_one_fold_has_a_mean_and_no_interval_without_a_warning():
+    # a raced candidate dropped after its first fold has one score
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean, std, low, high = corrected_interval(np.array([0.7]), 80, 20)
+        diff, diff_low, diff_high, p_value = paired_difference(
+            np.array([0.7]), np.array([0.8]), 80, 20
+        )
+    assert mean == 0.7 and diff == pytest.approx(-0.1)
+    assert np.isnan([std, low, high, diff_low, diff_high, p_value]).all()
 
 
 @pytest.mark.slow
