@@ -1,7 +1,8 @@
 """Real public benchmarks (UEA/UCR ``.ts`` files) in the project's long format.
 
-``JapaneseVowels``, ``BasicMotions``, ``ArrowHead``, ``GunPoint`` and
-``ItalyPowerDemand`` ship inside the ``aeon`` package, so no
+``JapaneseVowels``, ``BasicMotions``, ``ArrowHead``, ``GunPoint``,
+``ItalyPowerDemand``, ``Covid3Month_disc``, ``PickupGestureWiimoteZ``, ``OSULeaf``
+and ``ACSF1`` ship inside the ``aeon`` package, so no
 download happens; any other ``NAME_TRAIN.ts`` / ``NAME_TEST.ts`` pair in a folder
 works the same way. The official train / test split is kept: the train file becomes
 ``pirate_pain_train.csv`` (+ labels) and the test file ``pirate_pain_test.csv``
@@ -27,6 +28,10 @@ BUNDLED = (
     "ArrowHead",
     "GunPoint",
     "ItalyPowerDemand",
+    "Covid3Month_disc",
+    "PickupGestureWiimoteZ",
+    "OSULeaf",
+    "ACSF1",
 )
 
 

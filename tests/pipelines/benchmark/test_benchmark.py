@@ -8,7 +8,7 @@ import yaml
 
 from pirate_pain.errors import UserInputError
 from pirate_pain.public_data import ensure_public_dataset, ts_files, ts_to_long_format
-from tests.conftest import TINY_TRAIN, read_output, run_pipeline
+from tests.conftest import REPO, TINY_TRAIN, read_output, run_pipeline
 
 
 def test_japanese_vowels_is_ragged_and_keeps_the_official_split(tmp_path):
@@ -26,6 +26,24 @@ def test_japanese_vowels_is_ragged_and_keeps_the_official_split(tmp_path):
     test_labels = pd.read_csv(tmp_path / "test_labels.csv", dtype={"sample_index": str})
     assert test["sample_index"].nunique() == 370 == len(test_labels)
     assert test["sample_index"].iloc[0] == "270"  # ids continue after the train split
+
+
+PUBLIC_ENVS = [
+    env.name
+    for env in sorted((REPO / "conf").iterdir())
+    if (env / "globals.yml").exists()
+    and yaml.safe_load((env / "globals.yml").read_text()).get("data_source") == "public"
+]
+
+
+@pytest.mark.parametrize("env", PUBLIC_ENVS)
+def test_every_public_environment_names_its_data_sets_labels(env):
+    """The classes an environment declares are exactly the labels of its data set."""
+    conf = REPO / "conf" / env
+    name = yaml.safe_load((conf / "globals.yml").read_text())["public_dataset"]
+    classes = yaml.safe_load((conf / "parameters.yml").read_text())["ingestion"]
+    _, labels = ts_to_long_format(ts_files(name)[0])
+    assert sorted(classes["classes"]) == sorted(set(labels["label"]))
 
 
 def test_unknown_benchmark_is_named(tmp_path):
