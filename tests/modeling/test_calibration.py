@@ -226,3 +226,52 @@ def test_an_ensemble_vote_is_calibrated_on_validation_unless_a_member_trained_on
     assert "calibration" not in calibrate_vote(
         {**ensemble, "members": in_sample}, validation
     )
+
+
+def test_the_k_fold_route_scales_each_model_on_its_own_held_out_rows(monkeypatch):
+    # the final model on its validation split (as without k-fold); the fold models
+    # on their out-of-fold rows, which also make the cross-conformal sets
+    from pirate_pain.fanout import FanoutParams
+    from pirate_pain.modeling import predict
+    from pirate_pain.modeling.config import TrainConfig
+    from pirate_pain.pipelines.train.nodes import cross_validate, train_model
+    from tests.conftest import TINY_TRAIN
+    from tests.model_inputs import model_input
+
+    train, validation = model_input(48, seed=4), model_input(24, seed=5)
+    preprocessing = {
+        "feature_names": [],
+        "kept_features": [],
+        "class_names": list("abc"),
+    }
+    params = TrainConfig.from_params({**TINY_TRAIN, "cross_validation": {"folds": 3}})
+    cv_models, _ = cross_validate(
+        train, validation, preprocessing, params, FanoutParams(workers=1)
+    )
+    folded, _ = train_model(train, validation, preprocessing, params, cv_models)
+    alone, _ = train_model(train, validation, preprocessing, params)
+    calibration = folded["calibration"]
+    assert calibration["fitted_on"] == alone["calibration"]["fitted_on"]
+    assert calibration["temperature"] == alone["calibration"]["temperature"]
+    assert calibration["offsets"] == alone["calibration"]["offsets"]
+    held_out = cv_models["held_out"]
+    oof = fit_calibration(
+        np.asarray(held_out["probs"]), np.asarray(held_out["y"]), held_out["sample_ids"]
+    )
+    assert calibration["fold_scaling"]["temperature"] == oof["temperature"]
+    assert len(calibration["conformal"]["scores"]) == 72  # every labelled row
+    expected = [
+        calibrated(
+            predict.model_probabilities(m, validation), calibration["fold_scaling"]
+        )
+        for m in cv_models["models"]
+    ]
+    # the fold models' probabilities of a prepared input (no raw columns to check)
+    monkeypatch.setattr(
+        predict,
+        "artifact_probabilities",
+        lambda m, data, *_: predict.model_probabilities(m, data),
+    )
+    got = predict.fold_probabilities(folded, validation)
+    for fold, want in zip(got, expected, strict=True):
+        np.testing.assert_allclose(fold, want)

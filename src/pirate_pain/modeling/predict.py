@@ -145,6 +145,19 @@ def with_calibration(
     return {**predictor, "calibration": fitted}
 
 
+def fold_part(calibration: dict) -> dict:
+    """What a cross-conformal calibration ``calibration`` (fitted on the fold
+    models' out-of-fold rows) gives another model's calibration: the fold models,
+    their own scaling and the conformal scores they make the sets with."""
+    scaling = {"temperature": calibration["temperature"]}
+    scaling["offsets"] = calibration["offsets"]
+    return {
+        "fold_models": calibration["fold_models"],
+        "fold_scaling": scaling,
+        "conformal": calibration["conformal"],
+    }
+
+
 def fold_probabilities(
     predictor: dict, sequences: dict, device=None, threshold=DEFAULT_THRESHOLD
 ) -> list[np.ndarray] | None:
@@ -157,7 +170,7 @@ def fold_probabilities(
     return [
         calibrated(
             artifact_probabilities(m, sequences, prepared, device, threshold),
-            calibration,
+            calibration.get("fold_scaling", calibration),  # their own, if stored
         )
         for m in calibration["fold_models"]
     ]

@@ -29,9 +29,13 @@ def test_sets_beside_the_labels_and_their_coverage_in_the_report(project):
         filepath=str(_latest(project / "data/06_models/trained_model.pt"))
     ).load()
     calibration = artifact["calibration"]
-    # every labelled row, each predicted by a fold model that did not train on it
-    assert len(calibration["fitted_on"]) == len(set(calibration["fitted_on"])) == 60
-    assert calibration["rows"] == "out-of-fold predictions of 3 fold models"
+    # the final model is scaled on its validation split, the fold models on every
+    # labelled row, each predicted by a fold model that did not train on it
+    assert 0 < len(calibration["fitted_on"]) < 60
+    assert calibration["rows"] == (
+        "validation split (scaling); out-of-fold predictions of 3 fold models (sets)"
+    )
+    assert calibration["fold_scaling"]["temperature"] > 0
     # cross-conformal: each fold model is stored and scores the rows it held out
     assert len(calibration["fold_models"]) == 3
     folds = np.asarray(calibration["conformal"]["folds"])

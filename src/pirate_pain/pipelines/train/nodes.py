@@ -18,7 +18,7 @@ from ...modeling.calibration import calibration_summary, log_calibration
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.decision import overlaps
-from ...modeling.predict import scoring_probabilities, with_calibration
+from ...modeling.predict import fold_part, scoring_probabilities, with_calibration
 from ...modeling.training import fit
 from ...tracking import log_fit, nested_run
 
@@ -70,22 +70,35 @@ def train_model(
 def calibrate(
     artifact: dict, fitted, validation: dict, config: TrainConfig, cv_models
 ) -> dict:
-    """The artifact with a calibration fitted on rows it never trained on: the
-    out-of-fold predictions of the fold models where k-fold ran (every labelled
-    row, a prediction of a model that did not see it), else the validation split."""
-    held_out, fold_models = (cv_models or {}).get("held_out"), None
+    """The artifact with calibrations fitted on rows the models never trained on.
+
+    Each model is scaled on its own held-out predictions: the final model on the
+    validation split; where k-fold ran, the fold models on their out-of-fold
+    predictions (every labelled row, a prediction of a model that did not see it),
+    which also make the cross-conformal sets. Without a validation split
+    (``train.fit_on_validation``) the final model takes the fold models' scaling."""
+    held_out = (cv_models or {}).get("held_out")
+    own_rows = not config.fit_on_validation and len(validation["y"])
+    if own_rows:
+        probs = fitted.probabilities(validation, config.window)
+        calibrated = with_calibration(artifact, probs, validation)
+        where = "validation split"
     if held_out:
-        probs = np.asarray(held_out["probs"], dtype=np.float64)
         rows = {"y": np.asarray(held_out["y"]), "sample_ids": held_out["sample_ids"]}
-        rows["folds"], fold_models = held_out.get("folds"), cv_models["models"]
-        where = f"out-of-fold predictions of {len(cv_models['models'])} fold models"
-    elif config.fit_on_validation or not len(validation["y"]):
+        rows["folds"] = held_out.get("folds")
+        probs = np.asarray(held_out["probs"], dtype=np.float64)
+        folds = with_calibration(artifact, probs, rows, cv_models["models"])
+        where_folds = (
+            f"out-of-fold predictions of {len(cv_models['models'])} fold models"
+        )
+        if own_rows:  # the final model keeps its own scaling; the folds make the sets
+            calibrated["calibration"] |= fold_part(folds["calibration"])
+            where += f" (scaling); {where_folds} (sets)"
+        else:
+            calibrated, where = folds, where_folds
+    elif not own_rows:
         logger.info("Not calibrated: no held-out rows (train.fit_on_validation).")
         return artifact
-    else:
-        probs, rows = fitted.probabilities(validation, config.window), validation
-        where = "validation split"
-    calibrated = with_calibration(artifact, probs, rows, fold_models)
     calibrated["calibration"]["rows"] = where
     log_calibration(calibrated["calibration"], where)
     return calibrated
