@@ -17,7 +17,8 @@ MODEL_INPUTS = ["model_input_train", "model_input_validation", "feature_transfor
 
 def training_nodes(params: str = "params:train", folds: bool = False) -> list[Node]:
     """Train one model and plot its learning curves (the ensemble reuses these);
-    ``folds``: calibrate on the out-of-fold rows of ``cv_models`` when there are."""
+    ``folds``: the fold models of ``cv_models`` (scaled on their out-of-fold rows)
+    make the prediction sets when there are."""
     return [
         Node(
             train_model,
