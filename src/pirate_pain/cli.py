@@ -189,7 +189,7 @@ for _name in ("runner", "is_async", "env", "conf_source", "params"):
 @cli.command("warm-up")
 def warm_up() -> None:
     """Compile the ROCKET-family members' numba kernels once on this machine (about
-    1.5 min); every later run, Dask worker and test loads them from numba's cache."""
+    2 min); every later run, Dask worker and test loads them from numba's cache."""
     from .modeling.warm_up import warm_up as compile_kernels
 
     for kind, seconds in compile_kernels().items():

@@ -149,11 +149,9 @@ def fold_part(calibration: dict) -> dict:
     """What a cross-conformal calibration ``calibration`` (fitted on the fold
     models' out-of-fold rows) gives another model's calibration: the fold models,
     their own scaling and the conformal scores they make the sets with."""
-    scaling = {"temperature": calibration["temperature"]}
-    scaling["offsets"] = calibration["offsets"]
     return {
         "fold_models": calibration["fold_models"],
-        "fold_scaling": scaling,
+        "fold_scaling": {key: calibration[key] for key in ("temperature", "offsets")},
         "conformal": calibration["conformal"],
     }
 

@@ -79,26 +79,24 @@ def calibrate(
     (``train.fit_on_validation``) the final model takes the fold models' scaling."""
     held_out = (cv_models or {}).get("held_out")
     own_rows = not config.fit_on_validation and len(validation["y"])
-    if own_rows:
-        probs = fitted.probabilities(validation, config.window)
-        calibrated = with_calibration(artifact, probs, validation)
-        where = "validation split"
+    if not held_out and not own_rows:
+        logger.info("Not calibrated: no held-out rows (train.fit_on_validation).")
+        return artifact
     if held_out:
         rows = {"y": np.asarray(held_out["y"]), "sample_ids": held_out["sample_ids"]}
         rows["folds"] = held_out.get("folds")
         probs = np.asarray(held_out["probs"], dtype=np.float64)
-        folds = with_calibration(artifact, probs, rows, cv_models["models"])
-        where_folds = (
-            f"out-of-fold predictions of {len(cv_models['models'])} fold models"
-        )
-        if own_rows:  # the final model keeps its own scaling; the folds make the sets
-            calibrated["calibration"] |= fold_part(folds["calibration"])
-            where += f" (scaling); {where_folds} (sets)"
+        calibrated = with_calibration(artifact, probs, rows, cv_models["models"])
+        where = f"out-of-fold predictions of {len(cv_models['models'])} fold models"
+    if own_rows:  # the final model's own scaling; fold models keep theirs (the sets)
+        probs = fitted.probabilities(validation, config.window)
+        own = with_calibration(artifact, probs, validation)
+        if held_out:
+            own["calibration"] |= fold_part(calibrated["calibration"])
+            where = f"validation split (scaling); {where} (sets)"
         else:
-            calibrated, where = folds, where_folds
-    elif not own_rows:
-        logger.info("Not calibrated: no held-out rows (train.fit_on_validation).")
-        return artifact
+            where = "validation split"
+        calibrated = own
     calibrated["calibration"]["rows"] = where
     log_calibration(calibrated["calibration"], where)
     return calibrated
