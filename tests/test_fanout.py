@@ -12,7 +12,15 @@ import time
 import pandas as pd
 import pytest
 
-from pirate_pain.fanout import WORKER_CONFIG, FanoutParams, Sequential, Task, fan_out
+from pirate_pain.fanout import (
+    WORKER_CONFIG,
+    FanoutParams,
+    Sequential,
+    Task,
+    fan_out,
+    next_task,
+)
+from pirate_pain.hooks import FanoutHook
 from tests.conftest import TINY_TRAIN, read_output, run_pipeline
 
 SELECT = {"candidates": ["bigru", "minirocket"], "folds": 2}
@@ -70,6 +78,53 @@ def test_local_workers_are_other_processes_without_dasks_malloc_trim():
         facts = runner.run([Task(str(k), _worker_facts, (k,)) for k in range(4)], "w")
     assert all(pid != os.getpid() for pid, _ in facts)
     assert {trim for _, trim in facts} == {None}
+
+
+def test_a_run_keeps_one_local_cluster_for_its_nodes_and_stops_it_at_the_end():
+    from pirate_pain import settings
+
+    assert any(isinstance(hook, FanoutHook) for hook in settings.HOOKS)
+    hook = FanoutHook()
+    hook.before_pipeline_run(run_params={}, pipeline=None, catalog=None)
+    try:  # two nodes that fan out, one after the other, in one run
+        with fan_out(FanoutParams(workers=2)) as first:
+            before = first.run(
+                [Task(str(k), _worker_facts, (k,)) for k in range(4)], "a"
+            )
+        with fan_out(FanoutParams(workers=2)) as second:
+            after = second.run(
+                [Task(str(k), _worker_facts, (k,)) for k in range(4)], "b"
+            )
+            assert second.client is first.client
+            assert second.client.status == "running"  # still up between nodes
+    finally:
+        hook.after_pipeline_run(
+            run_params={}, run_result=None, pipeline=None, catalog=None
+        )
+    # the same worker processes served both nodes; the run's end stopped them
+    assert {pid for pid, _ in after} == {pid for pid, _ in before}
+    assert first.client.status == "closed"
+    with fan_out(FanoutParams(workers=2)) as outside:  # no run: its own cluster
+        assert outside.client is not first.client
+
+
+def test_the_longest_expected_fit_goes_out_first_and_untimed_kinds_before_it():
+    waiting = list(
+        enumerate(
+            [
+                Task("rocket fold 3", _square, kind="rocket"),
+                Task("deep fold 3", _square, kind="deep"),
+                Task("new fold 3", _square, kind="new"),
+                Task("deep fold 4", _square, kind="deep"),
+            ]
+        )
+    )
+    seconds = {"rocket": [1.0, 1.2], "deep": [30.0, 20.0]}
+    assert next_task(waiting, seconds) == 2  # not timed yet: could be the longest
+    del waiting[2]
+    assert next_task(waiting, seconds) == 1  # deep (25 s) before rocket, in order
+    assert next_task(waiting, {}) == 0  # nothing timed: the order given
+    assert Task("a", _square).cost_key() == "a"  # no kind: the name
 
 
 def _select(project, fanout: dict) -> dict[str, pd.DataFrame]:

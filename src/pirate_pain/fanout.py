@@ -18,6 +18,13 @@ whatever order they finish in, so tables are those of a sequential run.
   worker thread in flight).
   A worker that dies mid-fit loses nothing: the scheduler runs the task elsewhere.
 
+Within one Kedro run the local cluster is started by the first node that fans out
+and kept for the next ones (``FanoutHook`` stops it when the run ends), so later
+nodes find their workers started and their modules imported. On a cluster the
+next fit to go out is the one expected to take longest (the mean time of its kind
+so far; kinds not yet timed first, in order), so no long fit starts last while the
+other workers idle.
+
 Workers never touch MLflow: the node logs each fit's nested run from the results,
 in this process, so no worker opens a stray run (kedro-mlflow #689).
 """
@@ -26,10 +33,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +105,23 @@ class Task:
     name: str
     function: Callable[..., Any]
     args: tuple = field(default_factory=tuple)
+    kind: str = ""  # fits of one kind take about as long (the candidate); "": name
+
+    def cost_key(self) -> str:
+        return self.kind or self.name
+
+
+def next_task(waiting: list[tuple[int, Task]], seconds: dict[str, list[float]]) -> int:
+    """The position in ``waiting`` of the task to send out next: the longest
+    expected (mean seconds of its kind so far), a kind not yet timed before any
+    timed one, ties in the given order (longest processing time first, which keeps
+    the end of a batch from waiting on one long fit)."""
+
+    def expected(item: tuple[int, Task]) -> float:
+        times = seconds.get(item[1].cost_key())
+        return sum(times) / len(times) if times else float("inf")
+
+    return max(range(len(waiting)), key=lambda k: (expected(waiting[k]), -k))
 
 
 def run_task(
@@ -140,6 +165,7 @@ class OnDask:
 
     def __init__(self, client, threads: int, retries: int) -> None:
         self.client, self.threads, self.retries = client, threads, retries
+        self.seconds: dict[str, list[float]] = {}  # per kind, for next_task
 
     def share(self, value: Any) -> Any:
         """``value`` itself: it travels with each task that takes it, so a worker
@@ -149,20 +175,20 @@ class OnDask:
         return value
 
     def run(self, tasks: list[Task], route: str) -> list[Any]:
-        """At most one task per worker thread in flight, the next in order as soon
-        as one finishes: no worker idles while tasks wait (the scheduler would
-        otherwise place tasks by where their data lies and how long it guesses
-        they take), and results are this run's to reorder."""
+        """At most one task per worker thread in flight, the next (``next_task``)
+        as soon as one finishes: no worker idles while tasks wait (the scheduler
+        would otherwise place tasks by where their data lies and how long it
+        guesses they take), and results come back in the order given."""
         from dask.distributed import as_completed
 
         progress = Progress(route, len(tasks))
         run_id = uuid.uuid4().hex[:8]
-        waiting = list(enumerate(tasks))[::-1]  # pop() takes the next in order
+        waiting = list(enumerate(tasks))
         index, results, futures = {}, [None] * len(tasks), []
         running = as_completed()
 
         def submit() -> None:
-            i, task = waiting.pop()
+            i, task = waiting.pop(next_task(waiting, self.seconds))
             future = self.client.submit(
                 run_task,
                 task.function,
@@ -183,6 +209,7 @@ class OnDask:
                 # raises the task's own exception here when it failed
                 i = index[future.key]
                 results[i], seconds = future.result()
+                self.seconds.setdefault(tasks[i].cost_key(), []).append(seconds)
                 progress.done(tasks[i].name, seconds)
                 while waiting and running.count() < self.slots():
                     submit()
@@ -231,13 +258,13 @@ def configured(runner, config: TrainConfig) -> TrainConfig:
 
 @contextmanager
 def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
-    """The runner ``params`` ask for, closed (its local cluster stopped) after."""
+    """The runner ``params`` ask for; a local cluster started here is stopped after,
+    unless a Kedro run holds it (``RUN_CLUSTER``)."""
     address = params.address()
     if address is None and params.local_workers() == 1:
         yield Sequential(params.threads_per_fit)
         return
-    import dask
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if address is not None:
         logger.info("Fits go to the Dask scheduler at %s", address)
@@ -245,10 +272,23 @@ def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
             yield OnDask(client, params.threads_per_fit, params.retries)
         return
     workers = params.local_workers()
+    if RUN_CLUSTER.active:
+        client = RUN_CLUSTER.client(workers)
+        yield OnDask(client, params.threads_per_fit, params.retries)
+        return
+    with local_cluster(workers) as client:
+        yield OnDask(client, params.threads_per_fit, params.retries)
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[Any]:
+    """A client of a new ``LocalCluster`` of ``workers`` processes, stopped after."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
     logger.info(
-        "Fits run on %d local worker processes, %d thread(s) each%s",
+        "Fits run on %d local worker processes%s",
         workers,
-        params.threads_per_fit,
         f", on {cuda_devices()} GPU(s)" if cuda_devices() else "",
     )
     with (
@@ -262,4 +302,41 @@ def fan_out(params: FanoutParams) -> Iterator[Sequential | OnDask]:
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield OnDask(client, params.threads_per_fit, params.retries)
+        yield client
+
+
+class RunCluster:
+    """The local cluster of one Kedro run: started by the first node that fans out,
+    kept for the others, stopped by ``stop`` (``FanoutHook``, when the run ends or
+    fails)."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.workers = 0
+        self.stack = ExitStack()
+        self.open_client: Any = None
+        self.lock = threading.Lock()  # nodes of a ThreadRunner ask at once
+
+    def start(self) -> None:
+        self.active = True
+
+    def client(self, workers: int) -> Any:
+        with self.lock:
+            if self.open_client is not None and workers != self.workers:
+                self.stack.close()  # a node asked for another size
+                self.open_client = None
+            if self.open_client is None:
+                self.open_client = self.stack.enter_context(local_cluster(workers))
+                self.workers = workers
+            else:
+                logger.info("Fits run on the run's %d local worker processes", workers)
+            return self.open_client
+
+    def stop(self) -> None:
+        with self.lock:
+            self.active = False
+            self.open_client = None
+            self.stack.close()
+
+
+RUN_CLUSTER = RunCluster()

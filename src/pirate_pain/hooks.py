@@ -14,6 +14,7 @@ from . import fingerprints, masking
 from .configuration import run_parameters
 from .datasets.local_files import remove_stale_writes
 from .errors import UserInputError
+from .fanout import RUN_CLUSTER
 from .parameters import (
     check_data_source,
     check_devices,
@@ -196,3 +197,22 @@ class FingerprintHook:
         parts = fingerprints.fingerprint(node, catalog, self._params)
         fingerprints.record(self._root, node.name, parts)
         self._recorded.add(node.name)
+
+
+class FanoutHook:
+    """One local Dask cluster per run (``fanout.RUN_CLUSTER``): the first node that
+    fans out starts it, the next ones reuse its workers, and it stops when the run
+    ends or fails. Without a local cluster (``workers: 1``, a scheduler address)
+    nothing changes."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        RUN_CLUSTER.start()
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, run_result, pipeline, catalog) -> None:
+        RUN_CLUSTER.stop()
+
+    @hook_impl
+    def on_pipeline_error(self, error, run_params, pipeline, catalog) -> None:
+        RUN_CLUSTER.stop()

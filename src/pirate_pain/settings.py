@@ -16,7 +16,11 @@ from pirate_pain.configuration import (  # noqa: E402
     ProjectContext,
     tracking_store,
 )
-from pirate_pain.hooks import ConfigurationHook, FingerprintHook  # noqa: E402
+from pirate_pain.hooks import (  # noqa: E402
+    ConfigurationHook,
+    FanoutHook,
+    FingerprintHook,
+)
 from pirate_pain.session import ProjectSession  # noqa: E402
 
 # ParallelRunner workers start fresh ("spawn"): a forked child of a process that has
@@ -26,7 +30,7 @@ os.environ.setdefault("KEDRO_MP_CONTEXT", "spawn")
 # Experiment tracking (README, "Experiment tracking"): kedro-mlflow's hook, run as the
 # project's TrackingHook; PIRATE_PAIN_TRACKING=off switches it off.
 TRACKING = os.environ.get("PIRATE_PAIN_TRACKING", "on").lower() not in ("off", "0")
-HOOKS = (ConfigurationHook(), FingerprintHook())
+HOOKS = (ConfigurationHook(), FingerprintHook(), FanoutHook())
 if TRACKING:  # MLflow is imported only when it is used
     with warnings.catch_warnings(record=True) as _caught:
         warnings.simplefilter("default")

@@ -67,12 +67,11 @@ def _start(args: list[str], root: Path) -> subprocess.Popen:
     )
 
 
-@pytest.mark.slow
-def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
-    tmp_path,
-):
-    root = make_project(tmp_path / "project")
-    # two `kedro run` processes started together on a fresh default SQLite store
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory) -> Path:
+    """A project whose fresh default SQLite store got two `kedro run` processes
+    started together (2 and 3 epochs); shared by this module's tests."""
+    root = make_project(tmp_path_factory.mktemp("tracked") / "project")
     runs = [
         _start(
             [
@@ -91,10 +90,18 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
         out, _ = run.communicate(timeout=300)
         assert run.returncode == 0, out[-3000:]
         assert "Experiment tracking failed" not in out
-    tracked = _runs(root, "tags.pipeline_names = \"['train']\"")
-    assert len(tracked) == 2
+    return root
+
+
+@pytest.mark.slow
+def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
+    tracked: Path,
+):
+    root = tracked
+    train_runs = _runs(root, "tags.pipeline_names = \"['train']\"")
+    assert len(train_runs) == 2
     client = _client(root)
-    for run in tracked:
+    for run in train_runs:
         epochs = int(run.data.params["train.epochs"])
         assert re.fullmatch(r"train local [0-9a-f]{8}", run.info.run_name)
         assert run.data.params["train.model.hidden_size"] == "8"
@@ -105,7 +112,7 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
         assert [m.step for m in curve] == list(range(1, epochs + 1))
         plots = [a.path for a in client.list_artifacts(run.info.run_id, "plots")]
         assert "plots/confusion_matrix.png" in plots
-    assert sorted(r.data.params["train.epochs"] for r in tracked) == ["2", "3"]
+    assert sorted(r.data.params["train.epochs"] for r in train_runs) == ["2", "3"]
 
     # the latest model, logged with its preprocessing, answers like the pipeline
     import mlflow
@@ -115,7 +122,9 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
     submission = read_output(
         _latest(root, "data/07_model_output/test_probabilities.csv"),
     )
-    (run,) = [r for r in tracked if r.data.tags["model_id"] == submission.model_id[0]]
+    (run,) = [
+        r for r in train_runs if r.data.tags["model_id"] == submission.model_id[0]
+    ]
     uri = run.data.tags["model_uri"]
     raw = pd.read_csv(
         root / "data/01_raw/synthetic/pirate_pain_test.csv",
@@ -203,17 +212,10 @@ def test_concurrent_runs_are_tracked_and_the_logged_model_predicts_and_serves(
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_mlflow_ui_lists_the_runs_in_a_real_browser(tmp_path):
-    root = make_project(tmp_path / "project")
-    for seed in (1, 2):
-        result = kedro_cli(
-            root,
-            "run",
-            "--pipeline=train",
-            f"--params={TINY},train.epochs=1,train.seed={seed}",
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+def test_mlflow_ui_lists_the_runs_in_a_real_browser(tracked: Path, tmp_path):
+    root = tracked
     names = {r.info.run_name for r in _runs(root)}
+    assert len(names) >= 2
     experiment = _client(root).get_experiment_by_name("pirate_pain").experiment_id
     port = _free_port()
     server = _start(

@@ -82,12 +82,18 @@ def _tasks(runner, train, validation, test, train_params, candidates, params):
         for seed in params.seeds:
             config = base.with_overrides({"seed": seed}, f"candidates.{model_name}")
             args = (model_name, seed, configured(runner, config), train, validation)
-            tasks.append(Task(f"{model_name} seed {seed}", timed_row, (*args, test)))
+            name = f"{model_name} seed {seed}"
+            tasks.append(Task(name, timed_row, (*args, test), kind=model_name))
     if params.baselines:  # minirocket, the one baseline there is
         pooled = concat_model_inputs(train, validation)
         names = [str(c) for c in test["class_names"]]
         tasks += [
-            Task(f"minirocket seed {seed}", minirocket_row, (pooled, test, seed, names))
+            Task(
+                f"minirocket seed {seed}",
+                minirocket_row,
+                (pooled, test, seed, names),
+                kind="minirocket baseline",
+            )
             for seed in params.seeds
         ]
     return tasks

@@ -211,6 +211,7 @@ def _fit_folds(runner, folds, configs: dict[str, TrainConfig]) -> list[dict]:
                     prefix.rstrip(": "),
                     score_on_fold,
                     (inner_shared, held_shared, group, prefix),
+                    kind="/".join(group),
                 )
             )
     results = iter(runner.run(tasks, "compare") if tasks else [])
