@@ -94,7 +94,9 @@ def command_line(
     if with_route:
         parser.add_argument("--route", choices=["select", "kfold"], default="select")
     if with_rule:
-        parser.add_argument("--rule", choices=["margin", "halving"], default="margin")
+        parser.add_argument(
+            "--rule", choices=["margin", "halving", "selection"], default="margin"
+        )
     args = parser.parse_args()
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     return args

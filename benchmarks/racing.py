@@ -4,6 +4,7 @@
     python benchmarks/racing.py --envs gun_point,italy_power_demand
     python benchmarks/racing.py --rule halving --envs japanese_vowels,basic_motions,\
         arrow_head,gun_point,italy_power_demand        # successive halving after fold 1
+    python benchmarks/racing.py --rule selection --envs ...  # only the picks after fold 1
 
 Each environment runs in a fresh copy of the project (configuration only) twice, with
 the default workers: ``select.racing=false`` and ``select.racing=true``. Prints the
@@ -24,6 +25,7 @@ from fanout_speed import command_line, fresh_project, latest, run_select  # noqa
 RULES = {  # --rule: the racing run's parameters
     "margin": "select.racing=true",
     "halving": "select.racing=true,select.race_rule=halving,select.race_after=1",
+    "selection": "select.racing=true,select.race_rule=selection,select.race_after=1",
 }
 
 

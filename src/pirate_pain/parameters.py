@@ -137,11 +137,14 @@ class CompareParams(ConfigBlock):
     # racing: after the first race_after folds, a candidate below the leader on each
     # of them by more than race_margin macro F1 gets no more fits (comparison.race);
     # race_rule halving: after fold race_after and each one after it, only the better
-    # half (at least race_keep) goes on (comparison.halve)
+    # half (at least race_keep) goes on (comparison.halve); race_rule selection:
+    # after fold race_after and each one after it, only the candidates the
+    # selection rule picks on the out-of-fold rows so far, and the leader, go on
+    # (comparison.not_picked); both stop racing once race_keep are left
     racing: bool = False
     race_after: int = Field(2, ge=1)
     race_margin: float = Field(0.02, ge=0, le=1)
-    race_rule: Literal["margin", "halving"] = "margin"
+    race_rule: Literal["margin", "halving", "selection"] = "margin"
     race_keep: int = Field(2, ge=1)
 
     @field_validator("reference")

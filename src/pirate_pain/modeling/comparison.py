@@ -101,3 +101,23 @@ def halve(
         )
         for name in ranked[survivors:]
     }
+
+
+def not_picked(scores: dict[str, list[float]], picks: dict[str, int]) -> dict[str, str]:
+    """Racing by the selection: the candidates the ensemble selection did not pick
+    on the out-of-fold rows so far (``picks``) are dropped, except the leader (the
+    best mean macro F1 so far), which always goes on.
+
+    Returns:
+        The dropped candidates, each with the reason in one sentence.
+    """
+    leader = max(scores, key=lambda n: (np.mean(scores[n]), -list(scores).index(n)))
+    chosen = ", ".join(f"{name} x{count}" for name, count in picks.items())
+    return {
+        name: (
+            f"not picked by the ensemble selection on the first "
+            f"{len(scores[name])} fold(s) ({chosen}) and not the leader ({leader})"
+        )
+        for name in scores
+        if name not in picks and name != leader
+    }

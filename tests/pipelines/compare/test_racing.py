@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pirate_pain.fanout import FanoutParams
-from pirate_pain.modeling.comparison import halve, race
+from pirate_pain.modeling.comparison import halve, not_picked, race
 from pirate_pain.modeling.config import TrainConfig
 from pirate_pain.parameters import CompareParams
 from pirate_pain.pipelines.compare.nodes import cross_validate_candidates
@@ -39,6 +39,17 @@ def test_halving_keeps_the_better_half_and_breaks_ties_by_log_loss():
     assert dropped["a"].startswith("not in the better half after 1 folds: macro F1")
     assert "(log loss 0.300) against 1.000 (0.200) of d, the last kept" in dropped["a"]
     assert halve({"a": [0.1], "b": [0.9]}, {"a": 1.0, "b": 1.0}, keep=2) == {}
+
+
+def test_the_selection_race_keeps_what_the_selection_picks_and_the_leader():
+    scores = {"a": [0.90], "b": [0.70], "c": [0.80], "d": [0.60]}
+    dropped = not_picked(scores, {"c": 2, "d": 1})
+    assert list(dropped) == ["b"]  # a leads, c and d were picked
+    assert dropped["b"] == (
+        "not picked by the ensemble selection on the first 1 fold(s) (c x2, d x1) "
+        "and not the leader (a)"
+    )
+    assert not_picked(scores, {"a": 1, "b": 1, "c": 1, "d": 1}) == {}
 
 
 CANDIDATES = {
@@ -117,3 +128,19 @@ def test_racing_never_drops_the_anchor_of_the_anchored_rule():
     assert row.loc["hopeless", "fits"] == 4  # behind on every fold, kept all the same
     assert row.loc["hopeless", "dropped_because"] == ""
     assert (oof["configuration"] == "hopeless").sum() == 72  # four folds of 18 rows
+
+
+def test_the_selection_race_fits_only_the_picked_candidates_after_the_first_fold():
+    full_table, full_oof = _compare(racing=False)
+    table, oof = _compare(racing=True, race_rule="selection", race_after=1)
+    row = table.set_index("configuration")
+    assert row.loc["hopeless", "dropped_after_fold"] == 1
+    assert row.loc["hopeless", "dropped_because"].startswith("not picked by the")
+    assert row["fits"].sum() < 3 * 4
+    survivors = row.index[row["dropped_because"] == ""].tolist()
+    assert "hopeless" not in survivors and survivors  # the picks go on, whole
+    full = full_oof[full_oof["configuration"].isin(survivors)]
+    mine = oof[oof["configuration"].isin(survivors)]
+    pd.testing.assert_frame_equal(
+        mine.reset_index(drop=True), full.reset_index(drop=True)
+    )

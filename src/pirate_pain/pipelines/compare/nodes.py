@@ -22,12 +22,14 @@ from ...modeling.classifier import Classifier
 from ...modeling.comparison import (
     corrected_interval,
     halve,
+    not_picked,
     paired_difference,
     race,
 )
 from ...modeling.config import TrainConfig
 from ...modeling.data import stratified_folds, stratified_holdout
 from ...modeling.scores import mean_log_loss
+from ...modeling.selection import SELECTION_RULES, out_of_fold_arrays
 from ...modeling.training import attach_decision, fit
 from ...parameters import CompareParams, candidate_config
 from ...tracking import log_fit, nested_run
@@ -129,9 +131,9 @@ def cross_validate_candidates(
 def _raced_folds(runner, folds, configs, compare: CompareParams, names):
     """Every candidate's fold scores and out-of-fold rows, fitted in stages:
     without racing every fold at once; with it the first ``race_after`` folds, then
-    the rest for the candidates the rule keeps (``margin``: once; ``halving``: after
-    every fold until ``race_keep`` are left; the anchored selection's anchor always
-    goes on). Returns the scores, the rows and the
+    the rest for the candidates the rule keeps (``margin``: once; ``halving`` and
+    ``selection``: after every fold until ``race_keep`` are left; the anchored
+    selection's anchor always goes on). Returns the scores, the rows and the
     dropped candidates with the fold after which each was dropped and why."""
     scores = {name: [] for name in configs}
     oof_rows, dropped, alive, start = [], {}, dict(configs), 0
@@ -147,6 +149,11 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
             if compare.race_rule == "halving":
                 losses = _log_losses(oof_rows, alive, names)
                 out = halve(racing, losses, compare.race_keep)
+            elif compare.race_rule == "selection":
+                oof = out_of_fold_arrays(pd.DataFrame(oof_rows), list(alive))
+                rule = SELECTION_RULES[compare.rule]
+                picks = rule(oof.probs, oof.y, compare.max_members)["weights"]
+                out = not_picked(racing, picks)
             else:
                 out = race(racing, compare.race_margin)
             if compare.rule == "anchored":  # the rule compares against the anchor
