@@ -85,7 +85,7 @@ def _kfold(root: Path, env: str, *params: str) -> tuple[float, dict, list[str]]:
 
 
 def command_line(
-    doc: str, with_route: bool = False, with_rule: bool = False
+    doc: str, with_route: bool = False, rules: list[str] | None = None
 ) -> argparse.Namespace:
     """A benchmark's ``--envs`` (and ``--route`` / ``--rule``), after printing the
     machine."""
@@ -93,10 +93,8 @@ def command_line(
     parser.add_argument("--envs", default="gun_point")
     if with_route:
         parser.add_argument("--route", choices=["select", "kfold"], default="select")
-    if with_rule:
-        parser.add_argument(
-            "--rule", choices=["margin", "halving", "selection"], default="margin"
-        )
+    if rules:
+        parser.add_argument("--rule", choices=rules, default=rules[0])
     args = parser.parse_args()
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     return args

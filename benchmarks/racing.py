@@ -48,7 +48,7 @@ def _select(root: Path, env: str, params: str) -> dict:
 
 
 def main() -> None:
-    args = command_line(__doc__, with_rule=True)
+    args = command_line(__doc__, rules=list(RULES))
     totals, gaps = [0, 0], []
     for env in args.envs.split(","):
         runs = {}

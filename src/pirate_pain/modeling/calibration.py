@@ -270,6 +270,13 @@ def calibration_summary(predictor: dict) -> dict | None:
     calibration = predictor.get("calibration")
     if not calibration:
         return None
-    keep = ("rows", "temperature", "offsets", "fold_scaling")
-    keep += ("out_of_fold", "before", "after")
+    keep = (
+        "rows",
+        "temperature",
+        "offsets",
+        "fold_scaling",
+        "out_of_fold",
+        "before",
+        "after",
+    )
     return {key: calibration[key] for key in keep if key in calibration}

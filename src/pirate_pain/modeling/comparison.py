@@ -54,6 +54,11 @@ def _half_width(std, count, n_train, n_test, confidence) -> float:
     return float(stats.t.ppf(0.5 + confidence / 2, df=count - 1) * scale)
 
 
+def best_mean(scores: dict[str, list[float]]) -> str:
+    """The leader: the best mean macro F1 over the folds so far (ties: listed first)."""
+    return max(scores, key=lambda n: (np.mean(scores[n]), -list(scores).index(n)))
+
+
 def race(scores: dict[str, list[float]], margin: float) -> dict[str, str]:
     """Candidates clearly behind after the folds scored so far (racing).
 
@@ -64,7 +69,7 @@ def race(scores: dict[str, list[float]], margin: float) -> dict[str, str]:
     Returns:
         The dropped candidates, each with the reason in one sentence.
     """
-    leader = max(scores, key=lambda n: (np.mean(scores[n]), -list(scores).index(n)))
+    leader = best_mean(scores)
     dropped = {}
     for name, values in scores.items():
         gaps = np.asarray(scores[leader]) - np.asarray(values)
@@ -111,7 +116,7 @@ def not_picked(scores: dict[str, list[float]], picks: dict[str, int]) -> dict[st
     Returns:
         The dropped candidates, each with the reason in one sentence.
     """
-    leader = max(scores, key=lambda n: (np.mean(scores[n]), -list(scores).index(n)))
+    leader = best_mean(scores)
     chosen = ", ".join(f"{name} x{count}" for name, count in picks.items())
     return {
         name: (
