@@ -73,8 +73,29 @@ def features_params():
         return yaml.safe_load(handle)["features"]
 
 
-def make_project(root: Path, globals_: dict | None = None) -> Path:
-    """Copy the project's configuration into ``root`` with tiny data settings."""
+_TRACKING_STORE: list[Path] = []  # this process's empty MLflow store, made once
+
+
+def _empty_tracking_store() -> Path:
+    """An MLflow SQLite store with its tables made: MLflow's migrations take a
+    second or more for every new store, and most tests start a new project."""
+    if not _TRACKING_STORE:
+        import tempfile
+
+        from mlflow import MlflowClient
+
+        path = Path(tempfile.mkdtemp(prefix="mlflow_store_")) / "mlflow.db"
+        MlflowClient(f"sqlite:///{path}").search_experiments()  # makes the tables
+        _TRACKING_STORE.append(path)
+    return _TRACKING_STORE[0]
+
+
+def make_project(
+    root: Path, globals_: dict | None = None, fresh_tracking_store: bool = False
+) -> Path:
+    """Copy the project's configuration into ``root`` with tiny data settings, and
+    an empty MLflow store (none with ``fresh_tracking_store``: the first run makes
+    it, as in a new clone)."""
     shutil.copytree(
         REPO / "conf", root / "conf", ignore=shutil.ignore_patterns("local")
     )
@@ -91,6 +112,9 @@ def make_project(root: Path, globals_: dict | None = None) -> Path:
     block = yaml.safe_load(fanout.read_text())
     block["fanout"]["workers"] = 1
     fanout.write_text(yaml.safe_dump(block))
+    if not fresh_tracking_store:
+        (root / "data/09_tracking").mkdir()
+        shutil.copy(_empty_tracking_store(), root / "data/09_tracking/mlflow.db")
     return root
 
 

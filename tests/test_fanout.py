@@ -211,7 +211,14 @@ def test_kfold_folds_and_benchmark_seeds_on_a_local_cluster_match_one_at_a_time(
     processes the fold models, their out-of-fold predictions and the benchmark
     table are those of one fit at a time, bit for bit."""
     one = _kfold_and_benchmark(FanoutParams(workers=1))
-    two = _kfold_and_benchmark(FanoutParams(workers=2))
+    hook = FanoutHook()  # both nodes on one cluster, as in a Kedro run
+    hook.before_pipeline_run(run_params={}, pipeline=None, catalog=None)
+    try:
+        two = _kfold_and_benchmark(FanoutParams(workers=2))
+    finally:
+        hook.after_pipeline_run(
+            run_params={}, run_result=None, pipeline=None, catalog=None
+        )
     (models_1, summary_1, table_1), (models_2, summary_2, table_2) = one, two
     assert models_2["held_out"] == models_1["held_out"]
     assert len(models_1["held_out"]["y"]) == 60  # every labelled row, once

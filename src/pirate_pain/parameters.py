@@ -9,7 +9,9 @@ naming the dotted key.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -247,6 +249,12 @@ def candidate_config(
     train: TrainConfig, candidates: dict[str, Any], name: str, where: str
 ) -> TrainConfig:
     """The train block with candidate ``name``'s overrides merged in, checked."""
+    known_candidate(candidates, name, where)
+    return train.with_overrides(candidates[name] or {}, f"candidates.{name}")
+
+
+def known_candidate(candidates: dict[str, Any], name: str, where: str) -> None:
+    """``name`` is a candidate, or one sentence naming the closest one."""
     if name not in candidates:
         close = difflib.get_close_matches(name, list(candidates), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -254,7 +262,6 @@ def candidate_config(
             f"{where} names '{name}', which is not a candidate{hint}: use one of "
             f"{', '.join(sorted(candidates)) or 'none'} or add it under candidates."
         )
-    return train.with_overrides(candidates[name] or {}, f"candidates.{name}")
 
 
 def trial_config(train: TrainConfig, tune: TuneParams, values: dict) -> TrainConfig:
@@ -285,8 +292,24 @@ def check_search_space(train: TrainConfig, tune: TuneParams) -> None:
             trial_config(train, tune, {path: value})
 
 
+_CHECKED: dict[str, dict[str, BaseModel]] = {}  # this process's checked configs
+
+
 def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
-    """Validate every block of a run's resolved parameters; one sentence on error."""
+    """Validate every block of a run's resolved parameters; one sentence on error.
+
+    The check is a function of the parameters alone: a configuration already checked
+    in this process (the next session of a notebook, a test suite) is not checked
+    again; the caller gets its own copy of the blocks."""
+    key = json.dumps(params, sort_keys=True, default=repr)
+    if key not in _CHECKED:
+        if len(_CHECKED) >= 16:
+            _CHECKED.clear()
+        _CHECKED[key] = _check_parameters(params)
+    return copy.deepcopy(_CHECKED[key])
+
+
+def _check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
     unknown = sorted(set(params) - set(BLOCKS) - {"candidates"})
     if unknown:
         close = difflib.get_close_matches(unknown[0], [*BLOCKS, "candidates"], n=1)
@@ -303,11 +326,11 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
     if not isinstance(candidates, dict):
         raise UserInputError("candidates must map names to train overrides.")
     train = typed["train"]
-    for name in candidates:
+    for name in candidates:  # each candidate once; later blocks check names only
         candidate_config(train, candidates, name, "candidates")
     ensemble = typed["ensemble"]
     for name in ensemble.members:
-        candidate_config(train, candidates, name, "ensemble.members")
+        known_candidate(candidates, name, "ensemble.members")
     joined = ensemble.member_names()
     if len(joined) + 2 * ensemble.include_fold_models + ensemble.study_members.k < 2:
         raise UserInputError(
@@ -315,10 +338,10 @@ def check_parameters(params: dict[str, Any]) -> dict[str, BaseModel]:
             "name at least two in ensemble.members (or more ensemble.seeds)."
         )
     for name in typed["benchmark"].models:
-        candidate_config(train, candidates, name, "benchmark.models")
+        known_candidate(candidates, name, "benchmark.models")
     for block in ("compare", "select"):
         for name in typed[block].candidates:
-            candidate_config(train, candidates, name, f"{block}.candidates")
+            known_candidate(candidates, name, f"{block}.candidates")
     check_search_space(train, typed["tune"])
     return typed
 

@@ -50,6 +50,21 @@ def test_ece_is_the_weighted_gap_between_confidence_and_accuracy():
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_loss_is_scikit_learns_to_the_last_bit(dtype):
+    from sklearn.metrics import log_loss
+
+    from pirate_pain.modeling.scores import mean_log_loss
+
+    rng = np.random.default_rng(1)
+    probs = rng.dirichlet([0.3, 1, 1, 2], 200).astype(dtype)
+    probs[:5] = np.eye(4, dtype=dtype)[[1, 2, 3, 0, 0]]  # zeros: clipped, not inf
+    y = np.arange(200) % 3  # class 3 never the truth
+    expected = log_loss(y, probs / probs.sum(1, keepdims=True), labels=range(4))
+    assert mean_log_loss(y, probs) == expected
+    assert np.isfinite(expected) and expected > 1.0
+
+
 def test_float32_probabilities_are_scored_without_a_warning():
     # a model's float32 rows sum to 1 only within float32 rounding
     probs = np.random.default_rng(0).dirichlet([1, 1, 1], 50).astype(np.float32)

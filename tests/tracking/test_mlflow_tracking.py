@@ -71,7 +71,9 @@ def _start(args: list[str], root: Path) -> subprocess.Popen:
 def tracked(tmp_path_factory) -> Path:
     """A project whose fresh default SQLite store got two `kedro run` processes
     started together (2 and 3 epochs); shared by this module's tests."""
-    root = make_project(tmp_path_factory.mktemp("tracked") / "project")
+    root = make_project(
+        tmp_path_factory.mktemp("tracked") / "project", fresh_tracking_store=True
+    )
     runs = [
         _start(
             [
@@ -247,7 +249,7 @@ def test_mlflow_ui_lists_the_runs_in_a_real_browser(tracked: Path, tmp_path):
 
 @pytest.mark.slow
 def test_tracking_off_and_a_broken_store_never_fail_a_run(tmp_path):
-    root = make_project(tmp_path / "project")
+    root = make_project(tmp_path / "project", fresh_tracking_store=True)
     # a variable read when the settings are imported: a new process each
     off = kedro_subprocess(
         root, "run", "--pipeline=ingestion", env={"PIRATE_PAIN_TRACKING": "off"}

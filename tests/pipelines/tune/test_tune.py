@@ -182,13 +182,20 @@ def _mysql_url() -> str:
     return DEFAULT_MYSQL
 
 
-@pytest.fixture
-def mysql_project(tmp_path):
-    url = _mysql_url()
-    root = make_project(tmp_path / "project")
-    # model inputs are prepared once per machine; workers only read them
+@pytest.fixture(scope="module")
+def prepared_project(tmp_path_factory) -> Path:
+    """Model inputs prepared once, as once per machine; workers only read them
+    (each test below has a study of its own)."""
+    _mysql_url()  # skipped before any work where there is no server
+    root = make_project(tmp_path_factory.mktemp("tune") / "project")
     assert kedro_cli(root, "run", "--pipelines=ingestion,features").returncode == 0
-    return root, url, f"test_{uuid.uuid4().hex[:10]}"
+    return root
+
+
+@pytest.fixture
+def mysql_project(prepared_project):
+    url = _mysql_url()
+    return prepared_project, url, f"test_{uuid.uuid4().hex[:10]}"
 
 
 def _worker(root: Path, url: str, study: str, *params: str) -> subprocess.Popen:
