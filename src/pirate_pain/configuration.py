@@ -14,6 +14,7 @@ project hooks unless ``--include-hooks``.) Commands that create no context
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,21 @@ class ProjectConfigLoader(OmegaConfigLoader):
     Credentials follow every environment: ``conf/local/credentials.yml`` (git-ignored,
     where secrets live) is read under the run's environment too, so ``--env=challenge``
     finds the same shared tuning database as a run without ``--env``.
+
+    A key is read from the files once per loader (a run reads ``parameters`` six
+    times: Kedro's context, the hooks, the registry); each caller gets its own copy.
+    A new session (``kedro run``, ``%reload_kedro``) has a new loader.
     """
 
     def __getitem__(self, key: str) -> dict[str, Any]:
+        if key in self:  # set on the loader (``loader[key] = ...``): as Kedro does
+            return self._read_key(key)
+        read = self.__dict__.setdefault("_read_once", {})
+        if key not in read:
+            read[key] = self._read_key(key)
+        return copy.deepcopy(read[key])
+
+    def _read_key(self, key: str) -> dict[str, Any]:
         config = super().__getitem__(key)
         run_env = self.env or self.default_run_env
         if key != "credentials" or run_env in (self.base_env, "local"):

@@ -230,3 +230,24 @@ def test_kedro_still_registers_pipelines_without_configuration(monkeypatch):
     finally:
         pipelines.configure("pirate_pain.pipeline_registry")
     assert calls == [((), {})]
+
+
+def test_the_loader_reads_each_key_once_and_hands_out_copies(tmp_path):
+    from pirate_pain.configuration import ProjectConfigLoader
+    from pirate_pain.settings import CONFIG_LOADER_ARGS
+
+    root = make_project(tmp_path / "project")
+    loader = ProjectConfigLoader(
+        conf_source=str(root / "conf"),
+        runtime_params={"train": {"epochs": 3}},
+        **CONFIG_LOADER_ARGS,
+    )
+    first = loader["parameters"]
+    assert first["train"]["epochs"] == 3  # --params applied
+    first["train"]["epochs"] = 99  # a caller's change stays its own
+    (root / "conf/base/parameters_train.yml").write_text("train: {epochs: 7}\n")
+    assert loader["parameters"]["train"]["epochs"] == 3  # read once per loader
+    loader["parameters"] = {"train": {"epochs": 5}}  # set on the loader: as Kedro
+    assert loader["parameters"] == {"train": {"epochs": 5}}
+    fresh = ProjectConfigLoader(conf_source=str(root / "conf"), **CONFIG_LOADER_ARGS)
+    assert fresh["parameters"]["train"]["epochs"] == 7  # a new session reads anew
