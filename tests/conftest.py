@@ -120,12 +120,16 @@ def make_project(
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A bootstrapped copy of the project in a temporary folder (cwd moved there)."""
+    """A bootstrapped copy of the project in a temporary folder (cwd moved there);
+    the pipelines follow its files, not an earlier test's last session."""
     from kedro.framework.startup import bootstrap_project
+
+    from pirate_pain.configuration import forget_run
 
     root = make_project(tmp_path / "project")
     monkeypatch.chdir(root)
     bootstrap_project(root)
+    forget_run()
     return root
 
 

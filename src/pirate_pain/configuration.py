@@ -85,6 +85,16 @@ def use_for_pipelines(loader: OmegaConfigLoader) -> None:
     pipelines.configure("pirate_pain.pipeline_registry")  # registered anew
 
 
+def forget_run() -> None:
+    """No context any more: the registry reads ``KEDRO_ENV``'s files again (a new
+    project in the same process, after a session whose configuration was refused)."""
+    global _run_loader, _run_parameters
+    from kedro.framework.project import pipelines
+
+    _run_loader, _run_parameters = None, None
+    pipelines.configure("pirate_pain.pipeline_registry")
+
+
 def run_parameters() -> dict[str, Any]:
     """The latest context's parameter blocks, checked once (the hook's check and the
     registry's are one pass); without a context, those of ``KEDRO_ENV``."""

@@ -251,3 +251,17 @@ def test_the_loader_reads_each_key_once_and_hands_out_copies(tmp_path):
     assert loader["parameters"] == {"train": {"epochs": 5}}
     fresh = ProjectConfigLoader(conf_source=str(root / "conf"), **CONFIG_LOADER_ARGS)
     assert fresh["parameters"]["train"]["epochs"] == 7  # a new session reads anew
+
+
+def test_after_a_refused_session_a_new_project_registers_its_own_pipelines(project):
+    from kedro.framework.project import pipelines
+
+    from pirate_pain.configuration import forget_run
+
+    bad = {"train": {"model": {"hiden_size": 4}}}
+    with pytest.raises(Exception, match="sets 'train.model.hiden_size'"):
+        run_pipeline(project, "train", bad)
+    with pytest.raises(Exception, match="hiden_size"):  # the refused configuration
+        pipelines["select"]
+    forget_run()  # what the `project` fixture does for each new project
+    assert "train_model_node" in {n.name for n in pipelines["train"].nodes}

@@ -40,14 +40,15 @@ def browse(url: str, tmp_path, shot_name: str, size: str, budget_ms: int):
         f"--window-size={size}",
         f"--virtual-time-budget={budget_ms}",
     ]
-    dom = subprocess.run(
-        [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=180
-    ).stdout
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / shot_name
-    subprocess.run(
-        [*browser, f"--screenshot={shot}", url], capture_output=True, timeout=180
-    )
+    shot.unlink(missing_ok=True)  # the picture is this run's
+    dom = subprocess.run(  # one browser: the DOM and the picture of the same page
+        [*browser, "--dump-dom", f"--screenshot={shot}", url],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    ).stdout
     return dom, shot
 
 

@@ -4,6 +4,7 @@ others' figures are those of the full comparison, fold for fold."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from pirate_pain.fanout import FanoutParams
 from pirate_pain.modeling.comparison import halve, not_picked, race
@@ -78,8 +79,14 @@ def _compare(racing: bool, **rule):
     )
 
 
-def test_racing_drops_the_hopeless_candidate_and_keeps_the_others_figures():
-    full_table, full_oof = _compare(racing=False)
+@pytest.fixture(scope="module")
+def full_run():
+    """The comparison without racing: the figures every race must keep."""
+    return _compare(racing=False)
+
+
+def test_racing_drops_the_hopeless_candidate_and_keeps_the_others_figures(full_run):
+    full_table, full_oof = full_run
     table, oof = _compare(racing=True)
     row = table.set_index("configuration")
     assert row.loc["hopeless", "dropped_after_fold"] == 2
@@ -104,8 +111,8 @@ def test_racing_drops_the_hopeless_candidate_and_keeps_the_others_figures():
     assert "hopeless" not in selection["weights"]
 
 
-def test_halving_fits_fewer_folds_and_keeps_the_survivors_figures():
-    full_table, full_oof = _compare(racing=False)
+def test_halving_fits_fewer_folds_and_keeps_the_survivors_figures(full_run):
+    full_table, full_oof = full_run
     table, oof = _compare(racing=True, race_rule="halving", race_after=1, race_keep=1)
     row = table.set_index("configuration")
     # 3 candidates after fold 1 -> the better 2; after fold 2 -> the better 1
@@ -130,8 +137,10 @@ def test_racing_never_drops_the_anchor_of_the_anchored_rule():
     assert (oof["configuration"] == "hopeless").sum() == 72  # four folds of 18 rows
 
 
-def test_the_selection_race_fits_only_the_picked_candidates_after_the_first_fold():
-    full_table, full_oof = _compare(racing=False)
+def test_the_selection_race_fits_only_the_picked_candidates_after_the_first_fold(
+    full_run,
+):
+    full_table, full_oof = full_run
     table, oof = _compare(racing=True, race_rule="selection", race_after=1)
     row = table.set_index("configuration")
     assert row.loc["hopeless", "dropped_after_fold"] == 1

@@ -406,3 +406,24 @@ def test_storage_that_stays_away_ends_in_one_sentence(tmp_path, monkeypatch):
         nodes.run_study(_data(), _data(seed=1), url, *_typed(params))
     assert "3 times without a trial finishing" in str(info.value)
     assert len(calls) == 3
+
+
+def test_the_trial_a_lost_connection_cut_is_failed_with_the_storage_error(tmp_path):
+    """Optuna could not record the end of the trial the cut interrupted: the worker
+    records it FAIL on reconnecting, with the error as reason; a finished trial
+    stays as it was."""
+    from sqlalchemy.exc import OperationalError
+
+    from pirate_pain.pipelines.tune.nodes import _fail_cut_trial
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path}/study.db")
+    study = optuna.create_study(study_name="cut", storage=storage)
+    study.tell(study.ask(), 0.5)  # trial 0: complete
+    study.ask()  # trial 1: RUNNING when the connection went
+    cut = OperationalError("UPDATE trials", {}, Exception("Lost connection"))
+    _fail_cut_trial(study, storage, {"number": 0}, cut)
+    assert study.trials[0].state == optuna.trial.TrialState.COMPLETE
+    _fail_cut_trial(study, storage, {"number": 1}, cut)
+    assert study.trials[1].state == optuna.trial.TrialState.FAIL
+    assert study.trials[1].user_attrs["fail_reason"].startswith("OperationalError:")
+    _fail_cut_trial(study, storage, {}, cut)  # no trial started yet: nothing to do

@@ -24,11 +24,19 @@ from ...tuning import make_pruner, make_sampler, make_storage, masked, suggest
 logger = logging.getLogger(__name__)
 
 
-def _objective(train: dict, validation: dict, base: TrainConfig, params: TuneParams):
-    """Optuna objective: suggest, train with the one training function, report, prune."""
+def _objective(
+    train: dict,
+    validation: dict,
+    base: TrainConfig,
+    params: TuneParams,
+    in_progress: dict[str, int],
+):
+    """Optuna objective: suggest, train with the one training function, report, prune
+    (``in_progress``: the number of the trial this worker runs now)."""
     folds = params.objective_folds
 
     def objective(trial: optuna.Trial) -> float:
+        in_progress["number"] = trial.number
         try:  # the first write too: a connection cut there is this trial's reason
             trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
             return train_and_score(trial)
@@ -127,13 +135,18 @@ def run_study(
         len(study.trials),
     )
     tag_run({"study_name": study.study_name, "study_storage": masked(storage_url)})
-    _optimize(study, _objective(train, validation, base, params), params, storage_url)
+    in_progress: dict[str, int] = {}
+    objective = _objective(train, validation, base, params, in_progress)
+    _optimize(study, objective, params, storage_url, (storage, in_progress))
     return _outputs(study, train_params, params, storage_url)
 
 
-def _optimize(study, objective, params: TuneParams, storage_url: str) -> None:
+def _optimize(
+    study, objective, params: TuneParams, storage_url: str, cut: tuple
+) -> None:
     """This worker's trials; a lost storage connection is retried, one that stays
-    away (``tune.connection_retries`` losses with no trial in between) is an error."""
+    away (``tune.connection_retries`` losses with no trial in between) is an error;
+    the trial it cut is recorded FAIL, with the storage error as reason."""
     n_trials, timeout = params.n_trials, params.timeout
     started, finished, lost = time.monotonic(), [], []
     retries = params.connection_retries
@@ -165,6 +178,29 @@ def _optimize(study, objective, params: TuneParams, storage_url: str) -> None:
                 "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
             )
             time.sleep(5)
+            _fail_cut_trial(study, *cut, exc)
+
+
+def _fail_cut_trial(
+    study: optuna.Study, storage, in_progress: dict[str, int], exc: Exception
+) -> None:
+    """The trial this worker ran when its connection was cut, if Optuna could not
+    record its end: FAIL now, with the storage error as reason, not RUNNING until
+    the heartbeat's grace period ends (the worker may finish before that)."""
+    if "number" not in in_progress:
+        return
+    number = in_progress["number"]
+    try:
+        study_id = storage.get_study_id_from_name(study.study_name)
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
+        if storage.get_trial(trial_id).state != optuna.trial.TrialState.RUNNING:
+            return
+        reason = f"{type(exc).__name__}: {exc}"
+        storage.set_trial_user_attr(trial_id, "fail_reason", reason)
+        storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+        logger.warning("Trial %d failed: %s", number, reason)
+    except (OperationalError, optuna.exceptions.StorageInternalError):
+        pass  # still away: the heartbeat fails it after the grace period
 
 
 def _outputs(
