@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from captum.attr import IntegratedGradients
 
 from .classifier import from_artifact
 from .network import FitResult
@@ -26,6 +25,8 @@ BATCH = 64
 def _network_maps(fitted: FitResult, data: dict, target: np.ndarray) -> np.ndarray:
     """(N, T, F) absolute integrated gradients of one network, zero on padded steps
     and normalised to sum 1 per sequence."""
+    from captum.attr import IntegratedGradients  # only when asked: 1 s to import
+
     model = fitted.model.eval()
 
     def log_probability(x, lengths, static):
