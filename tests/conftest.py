@@ -37,6 +37,16 @@ TINY_TRAIN = {
 }
 
 
+def pytest_collection_modifyitems(items):
+    """Files with end-to-end runs (``slow``) first, the last of them in the alphabet
+    (tracking, tune, the fan-out: the longest, 85-120 s each) at the very front:
+    pytest-xdist hands out a file at a time, and a long file started last keeps one
+    worker busy while the other idles. The order inside a file is kept."""
+    slow = sorted({item.path for item in items if item.get_closest_marker("slow")})
+    rank = {path: -index for index, path in enumerate(slow)}
+    items.sort(key=lambda item: (item.path not in rank, rank.get(item.path, 0)))
+
+
 @pytest.fixture
 def tiny_raw():
     """Long-format frame and labels of 24 sequences of 16 steps."""

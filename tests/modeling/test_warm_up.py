@@ -22,8 +22,21 @@ def test_warm_up_fits_each_member_on_one_and_four_channels(monkeypatch):
     assert fitted == [("quant", 1), ("quant", 4)]
 
 
-def test_the_warm_up_command_names_every_member_and_its_seconds():
+def test_the_warm_up_command_names_every_member_and_its_seconds(monkeypatch):
+    # the fits themselves: the test above and `kedro warm-up` in `.ci/run`
+    fitted = []
+
+    class Fitted:
+        def probabilities(self, data):
+            return data["x"][:, 0, :1]
+
+    def recording_fit(train, validation, config):
+        fitted.append(train["x"].shape[2])
+        return Fitted()
+
+    monkeypatch.setattr(warm_up_module, "fit", recording_fit)
     result = kedro_cli(REPO, "warm-up")
+    assert fitted == [1, 4] * len(ROCKET_KINDS)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in result.stdout.splitlines() if line.endswith(" s")]
     assert [line.split(":")[0] for line in lines] == list(ROCKET_KINDS)
