@@ -6,6 +6,7 @@ file on a GPU machine that has neither (``benchmarks/gpu_check.sh``).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -83,21 +84,17 @@ def features_params():
         return yaml.safe_load(handle)["features"]
 
 
-_TRACKING_STORE: list[Path] = []  # this process's empty MLflow store, made once
-
-
+@functools.cache  # once per test process
 def _empty_tracking_store() -> Path:
     """An MLflow SQLite store with its tables made: MLflow's migrations take a
     second or more for every new store, and most tests start a new project."""
-    if not _TRACKING_STORE:
-        import tempfile
+    import tempfile
 
-        from mlflow import MlflowClient
+    from mlflow import MlflowClient
 
-        path = Path(tempfile.mkdtemp(prefix="mlflow_store_")) / "mlflow.db"
-        MlflowClient(f"sqlite:///{path}").search_experiments()  # makes the tables
-        _TRACKING_STORE.append(path)
-    return _TRACKING_STORE[0]
+    path = Path(tempfile.mkdtemp(prefix="mlflow_store_")) / "mlflow.db"
+    MlflowClient(f"sqlite:///{path}").search_experiments()  # makes the tables
+    return path
 
 
 def make_project(

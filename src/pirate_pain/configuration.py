@@ -46,13 +46,16 @@ class ProjectConfigLoader(OmegaConfigLoader):
     A new session (``kedro run``, ``%reload_kedro``) has a new loader.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._read_once: dict[str, dict[str, Any]] = {}  # Kedro's __init__ reads too
+        super().__init__(*args, **kwargs)
+
     def __getitem__(self, key: str) -> dict[str, Any]:
         if key in self:  # set on the loader (``loader[key] = ...``): as Kedro does
             return self._read_key(key)
-        read = self.__dict__.setdefault("_read_once", {})
-        if key not in read:
-            read[key] = self._read_key(key)
-        return copy.deepcopy(read[key])
+        if key not in self._read_once:
+            self._read_once[key] = self._read_key(key)
+        return copy.deepcopy(self._read_once[key])
 
     def _read_key(self, key: str) -> dict[str, Any]:
         config = super().__getitem__(key)
@@ -76,8 +79,9 @@ class ProjectConfigLoader(OmegaConfigLoader):
         )
 
 
-def use_for_pipelines(loader: OmegaConfigLoader) -> None:
-    """Shape the registered pipelines by ``loader`` (a new context's)."""
+def use_for_pipelines(loader: OmegaConfigLoader | None) -> None:
+    """Shape the registered pipelines by ``loader`` (a new context's; ``None``: the
+    files of ``KEDRO_ENV``)."""
     global _run_loader, _run_parameters
     from kedro.framework.project import pipelines
 
@@ -88,11 +92,7 @@ def use_for_pipelines(loader: OmegaConfigLoader) -> None:
 def forget_run() -> None:
     """No context any more: the registry reads ``KEDRO_ENV``'s files again (a new
     project in the same process, after a session whose configuration was refused)."""
-    global _run_loader, _run_parameters
-    from kedro.framework.project import pipelines
-
-    _run_loader, _run_parameters = None, None
-    pipelines.configure("pirate_pain.pipeline_registry")
+    use_for_pipelines(None)
 
 
 def run_parameters() -> dict[str, Any]:

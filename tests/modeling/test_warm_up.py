@@ -36,7 +36,7 @@ def test_the_warm_up_command_names_every_member_and_its_seconds(monkeypatch):
 
     monkeypatch.setattr(warm_up_module, "fit", recording_fit)
     result = kedro_cli(REPO, "warm-up")
-    assert fitted == [1, 4] * len(ROCKET_KINDS)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert fitted == [1, 4] * len(ROCKET_KINDS)
     lines = [line for line in result.stdout.splitlines() if line.endswith(" s")]
     assert [line.split(":")[0] for line in lines] == list(ROCKET_KINDS)

@@ -137,12 +137,17 @@ def run_study(
     tag_run({"study_name": study.study_name, "study_storage": masked(storage_url)})
     in_progress: dict[str, int] = {}
     objective = _objective(train, validation, base, params, in_progress)
-    _optimize(study, objective, params, storage_url, (storage, in_progress))
+    _optimize(study, objective, params, storage_url, storage, in_progress)
     return _outputs(study, train_params, params, storage_url)
 
 
 def _optimize(
-    study, objective, params: TuneParams, storage_url: str, cut: tuple
+    study,
+    objective,
+    params: TuneParams,
+    storage_url: str,
+    storage: optuna.storages.BaseStorage,
+    in_progress: dict[str, int],
 ) -> None:
     """This worker's trials; a lost storage connection is retried, one that stays
     away (``tune.connection_retries`` losses with no trial in between) is an error;
@@ -178,11 +183,14 @@ def _optimize(
                 "Lost the storage connection (%s); retrying in 5 s.", type(exc).__name__
             )
             time.sleep(5)
-            _fail_cut_trial(study, *cut, exc)
+            _fail_cut_trial(study, storage, in_progress, exc)
 
 
 def _fail_cut_trial(
-    study: optuna.Study, storage, in_progress: dict[str, int], exc: Exception
+    study: optuna.Study,
+    storage: optuna.storages.BaseStorage,
+    in_progress: dict[str, int],
+    exc: Exception,
 ) -> None:
     """The trial this worker ran when its connection was cut, if Optuna could not
     record its end: FAIL now, with the storage error as reason, not RUNNING until
