@@ -22,6 +22,7 @@ from pirate_pain.fanout import (
 )
 from pirate_pain.hooks import FanoutHook
 from tests.conftest import TINY_TRAIN, read_output, run_pipeline
+from tests.tracking.assertions import assert_fits_tracked
 
 SELECT = {"candidates": ["bigru", "minirocket"], "folds": 2}
 OUTPUTS = ("comparison_table", "oof_predictions", "selection_table")
@@ -180,6 +181,9 @@ def test_select_on_a_local_cluster_matches_the_sequential_run(project):
             survived[name], sequential[name], check_exact=True
         )
     assert len(sequential["oof_predictions"]) == 2 * 60  # every candidate, every row
+    # each fit is tracked by the run's process as it comes back, on every runner
+    fits = {f"{c} repeat 1 fold {k}" for c in SELECT["candidates"] for k in (1, 2)}
+    assert_fits_tracked(project, fits)
 
 
 def _kfold_and_benchmark(fanout: FanoutParams) -> tuple[dict, dict, pd.DataFrame]:

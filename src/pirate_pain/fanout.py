@@ -26,7 +26,9 @@ so far; kinds not yet timed first, in order), so no long fit starts last while t
 other workers idle.
 
 Workers never touch MLflow: the node logs each fit's nested run from the results,
-in this process, so no worker opens a stray run (kedro-mlflow #689).
+in this process, so no worker opens a stray run (kedro-mlflow #689). A node that
+passes ``done`` to ``run`` does that as each result arrives, while the workers fit
+the next ones, instead of after the last.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ SCHEDULER_ENV = "PIRATE_PAIN_DASK_SCHEDULER"
 # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed
 # memory back at once and a torch fit, which frees and reallocates its tensors every
 # batch, runs 1.5x slower (measured: docs/fanout.md). None unsets it.
+Done = Callable[[int, Any], None]  # called with a task's position and result
+
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
@@ -149,13 +153,15 @@ class Sequential:
     def share(self, value: Any) -> Any:
         return value
 
-    def run(self, tasks: list[Task], route: str) -> list[Any]:
+    def run(self, tasks: list[Task], route: str, done: Done | None = None) -> list[Any]:
         progress = Progress(route, len(tasks))
         results = []
-        for task in tasks:
+        for i, task in enumerate(tasks):
             result, seconds = run_task(task.function, self.threads, *task.args)
             results.append(result)
             progress.done(task.name, seconds)
+            if done is not None:
+                done(i, result)
         return results
 
 
@@ -174,11 +180,13 @@ class OnDask:
         fits were cancelled for "lost dependencies".)"""
         return value
 
-    def run(self, tasks: list[Task], route: str) -> list[Any]:
+    def run(self, tasks: list[Task], route: str, done: Done | None = None) -> list[Any]:
         """At most one task per worker thread in flight, the next (``next_task``)
         as soon as one finishes: no worker idles while tasks wait (the scheduler
         would otherwise place tasks by where their data lies and how long it
-        guesses they take), and results come back in the order given."""
+        guesses they take), and results come back in the order given. ``done(i,
+        result)`` runs here as each result arrives (in the order they finish),
+        while the workers go on fitting."""
         from dask.distributed import as_completed
 
         progress = Progress(route, len(tasks))
@@ -213,6 +221,8 @@ class OnDask:
                 progress.done(tasks[i].name, seconds)
                 while waiting and running.count() < self.slots():
                     submit()
+                if done is not None:  # after the next fit went out
+                    done(i, results[i])
             return results
         finally:
             self.client.cancel(futures)

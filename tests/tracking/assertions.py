@@ -54,3 +54,23 @@ def assert_members_tracked(root, members: set[str]) -> None:
         assert "tables/ensemble_comparison.csv" in tables
         assert run.data.tags["model_uri"].startswith("models:/")
         assert "validation_macro_f1_soft_vote" in run.data.metrics
+
+
+def assert_fits_tracked(root, fits: set[str]) -> None:
+    """Every ``select`` run holds one nested run per comparison fit, named
+    ``<candidate> repeat <r> fold <k>`` with its macro F1, and no run without a
+    parent but the project's own (no stray run from a Dask worker)."""
+    client = MlflowClient(f"sqlite:///{root}/data/09_tracking/mlflow.db")
+    experiment = client.get_experiment_by_name("pirate_pain").experiment_id
+    for run in client.search_runs([experiment], ""):
+        if "mlflow.parentRunId" not in run.data.tags:
+            assert re.fullmatch(r"\S+ \S+ [0-9a-f]{8}", run.info.run_name), run
+    runs = client.search_runs([experiment], "tags.pipeline_names = \"['select']\"")
+    assert runs
+    for run in runs:
+        children = client.search_runs(
+            [experiment], f"tags.mlflow.parentRunId = '{run.info.run_id}'"
+        )
+        named = {c.info.run_name: c for c in children}
+        assert fits <= set(named), run.info.run_name
+        assert all("macro_f1" in named[f].data.metrics for f in fits)

@@ -139,8 +139,7 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
     oof_rows, dropped, alive, start = [], {}, dict(configs), 0
     while start < len(folds):
         stop = _next_stop(compare, start, len(folds), len(alive))
-        fitted = _fit_folds(runner, folds[start:stop], alive)
-        more, more_rows = _scored(fitted, folds[start:stop], list(alive), names)
+        more, more_rows = _fit_folds(runner, folds[start:stop], alive, names)
         for name, values in more.items():
             scores[name] += values
         oof_rows += more_rows
@@ -203,12 +202,14 @@ def _folds(train: dict, validation: dict, compare: CompareParams) -> list[tuple]
     return folds
 
 
-def _fit_folds(runner, folds, configs: dict[str, TrainConfig]) -> list[dict]:
-    """One task per fold and group of candidates sharing a fit; per fold, every
-    candidate's held-out probabilities and history."""
+def _fit_folds(runner, folds, configs: dict[str, TrainConfig], class_names):
+    """One task per fold and group of candidates sharing a fit. Each candidate's
+    fold is scored and tracked as soon as its fit comes back, while the workers fit
+    the next ones. Returns macro F1 per candidate and fold (in fold order) and the
+    out-of-fold rows (fold by fold, candidates in the listed order)."""
     groups = _shared_fits(configs)  # candidates that share one fit per fold
-    tasks = []
-    for key, inner, held in folds:
+    tasks, places = [], []
+    for position, (key, inner, held) in enumerate(folds):
         inner_shared, held_shared = runner.share(inner), runner.share(held)
         for group in groups:
             group = {n: configured(runner, c) for n, c in group.items()}
@@ -221,26 +222,24 @@ def _fit_folds(runner, folds, configs: dict[str, TrainConfig]) -> list[dict]:
                     kind="/".join(group),
                 )
             )
-    results = iter(runner.run(tasks, "compare") if tasks else [])
-    per_fold = []
-    for _ in folds:
-        merged = {}
-        for _ in groups:
-            merged |= next(results)
-        per_fold.append(merged)
-    return per_fold
+            places.append((position, list(group)))
+    tracked: dict[tuple[int, str], tuple[float, list[dict]]] = {}
 
-
-def _scored(per_fold, folds, names, class_names) -> tuple[dict, list[dict]]:
-    """Macro F1 per candidate and fold (listed order), tracked, and the OOF rows."""
-    scores: dict[str, list[float]] = {name: [] for name in names}
-    oof_rows = []
-    for results, (key, _, held) in zip(per_fold, folds):
+    def track(i: int, result: dict) -> None:
+        position, names = places[i]
+        key, _, held = folds[position]
         for name in names:
-            score, rows = _track_fold(name, key, held, results[name], class_names)
-            scores[name].append(score)
-            oof_rows += rows
-    return scores, oof_rows
+            tracked[position, name] = _track_fold(
+                name, key, held, result[name], class_names
+            )
+
+    if tasks:
+        runner.run(tasks, "compare", done=track)
+    order = [(position, name) for position in range(len(folds)) for name in configs]
+    scores = {
+        name: [tracked[p, name][0] for p in range(len(folds))] for name in configs
+    }
+    return scores, [row for place in order for row in tracked[place][1]]
 
 
 def _track_fold(name, key, held, result, names) -> tuple[float, list[dict]]:

@@ -100,7 +100,10 @@ def fit_selected_ensemble(
         for name in refits
     }
     with fan_out(fanout) as runner:
-        tasks = _refit_tasks(runner, configs, train, validation, feature_transform)
+        scored = test if labelled else None  # each refit predicts it where it ran
+        tasks = _refit_tasks(
+            runner, configs, (train, validation, scored), feature_transform
+        )
         if labelled:  # the baselines fitted in the same run
             shared = [runner.share(part) for part in (train, validation)]
             tasks += [
@@ -110,6 +113,8 @@ def fit_selected_ensemble(
         results = runner.run(tasks, "select refits")
     fitted = {name: results[i][0] for i, name in enumerate(refits)}
     seconds = {name: results[i][1] for i, name in enumerate(refits)}
+    probs = {name: results[i][2] for i, name in enumerate(refits)}
+    predict_s = sum(results[i][3] for i in range(len(refits)))
     ensemble = {
         "format": ENSEMBLE_FORMAT,
         "vote": "soft",
@@ -123,7 +128,7 @@ def fit_selected_ensemble(
         ensemble = _calibrated_out_of_fold(ensemble, oof)
     rows = []
     if labelled:  # the one look at the test split
-        rows = _test_rows(ensemble, fitted, seconds, selection, train, validation, test)
+        rows = _test_rows(ensemble, probs, seconds, predict_s, selection, test)
         rows += results[len(refits) :]
         log_metrics({"test_macro_f1_selected": rows[0]["macro_f1"]})
         for row in rows:
@@ -131,9 +136,10 @@ def fit_selected_ensemble(
     return ensemble, pd.DataFrame(rows).round(4)
 
 
-def _refit_tasks(runner, configs, train, validation, feature_transform) -> list:
-    """One task per selected candidate: its refit on the training split."""
-    shared = [runner.share(part) for part in (train, validation)]
+def _refit_tasks(runner, configs, splits, feature_transform) -> list:
+    """One task per selected candidate: its refit on the training split (and its
+    probabilities on the labelled test split, ``None`` for none)."""
+    shared = [runner.share(part) for part in splits]
     return [
         Task(
             f"selected {name}",
@@ -157,13 +163,11 @@ def _calibrated_out_of_fold(ensemble: dict, oof: pd.DataFrame) -> dict:
     return calibrated
 
 
-def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):
-    """Test rows of the selected ensemble and of the best single candidate."""
+def _test_rows(ensemble, probs, seconds, predict_s, selection, test):
+    """Test rows of the selected ensemble and of the best single candidate, from
+    the refits' test probabilities (``predict_s``: their predict seconds in all)."""
     names, best = ensemble["member_names"], selection["best_single"]
     class_names = [str(c) for c in test["class_names"]]
-    started = time.perf_counter()
-    probs = {n: model_probabilities(fitted[n], test) for n in fitted}
-    predict_s = time.perf_counter() - started
     labels, _ = vote(
         [probs[n] for n in names],
         "soft",
@@ -181,7 +185,7 @@ def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):
         probs[best].argmax(1),
         class_names,
         seconds[best],
-        predict_s / len(fitted),
+        predict_s / len(probs),
     )
     return [
         selected | {"oof_macro_f1": selection["oof_macro_f1"]},
@@ -189,13 +193,19 @@ def _test_rows(ensemble, fitted, seconds, selection, train, validation, test):
     ]
 
 
-def refit_member(train, validation, feature_transform, config: TrainConfig):
-    """One task: a selected candidate refitted on the training split; its
-    artifact and fit seconds."""
+def refit_member(train, validation, test, feature_transform, config: TrainConfig):
+    """One task: a selected candidate refitted on the training split. Returns its
+    artifact, fit seconds, probabilities on ``test`` (``None`` without) and predict
+    seconds."""
     started = time.perf_counter()
     result = fit(train, validation, config, log_prefix="selected: ")
     seconds = time.perf_counter() - started
-    return build_artifact(result, config, feature_transform), seconds
+    artifact = build_artifact(result, config, feature_transform)
+    if test is None:
+        return artifact, seconds, None, 0.0
+    started = time.perf_counter()
+    probs = model_probabilities(artifact, test)
+    return artifact, seconds, probs, time.perf_counter() - started
 
 
 def baseline_row(train, validation, test, seed: int, kind: str) -> dict:
