@@ -14,7 +14,12 @@ and 95th percentiles over the draws, and the mean set size.
     python benchmarks/coverage.py                    # sizes 132, 331, 662; 200 draws
     python benchmarks/coverage.py --env japanese_vowels --sizes 100,200
 
-Prints the table and writes data/08_reporting/coverage_draws.csv.
+Then, for a band of coverages (``--band 0.87,0.95``): the share of draws in which
+every class landed inside it, and per class the chance that one run lands inside
+it even for a method whose coverage is exactly the target in every class (binomial
+over that class's test rows), with their product over the classes.
+
+Prints the tables and writes data/08_reporting/coverage_draws.csv.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from scipy.stats import binom
 
 from pirate_pain.modeling.calibration import (
     conformal_scores,
@@ -75,13 +81,27 @@ def draws(probs, y, names, size: int, n_draws: int, coverage: float) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def band_chances(y, names, coverage: float, band: tuple[float, float]) -> pd.DataFrame:
+    """Per class: its test rows and the chance that their coverage lands in
+    ``band`` when each row is covered with probability ``coverage`` exactly."""
+    rows = []
+    for k, name in enumerate(names):
+        n = int((y == k).sum())
+        low, high = np.ceil(band[0] * n - 1e-9), np.floor(band[1] * n + 1e-9)
+        chance = binom.cdf(high, n, coverage) - binom.cdf(low - 1, n, coverage)
+        rows.append({"class": name, "test_rows": n, "chance_in_band": chance})
+    return pd.DataFrame(rows).set_index("class")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default=None)
     parser.add_argument("--sizes", default="132,331,662")
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--coverage", type=float, default=0.9)
+    parser.add_argument("--band", default="0.87,0.95")
     args = parser.parse_args()
+    band = tuple(float(b) for b in args.band.split(","))
     probs, y, names = test_rows(args.env)
     sizes = [int(s) for s in args.sizes.split(",") if int(s) < len(y)]
     table = pd.concat(
@@ -98,6 +118,14 @@ def main() -> None:
     )
     print(f"{len(y)} test rows, target coverage {args.coverage}, {args.draws} draws")
     print(summary.round(3).to_string())
+    inside = table["coverage"].between(*band)
+    every = inside.groupby([table["calibration_rows"], table["draw"]]).all()
+    for size, share in every.groupby(level=0).mean().items():
+        print(f"{size} calibration rows: every class in {band} in {share:.1%} of draws")
+    chances = band_chances(y, names, args.coverage, band)
+    print(f"one run of all {len(y)} test rows, coverage exactly {args.coverage}:")
+    print(chances.round(3).to_string())
+    print(f"every class in {band}: {chances['chance_in_band'].prod():.4f}")
 
 
 if __name__ == "__main__":
