@@ -15,8 +15,10 @@ from pirate_pain.modeling.calibration import (
     coverage_table,
     expected_calibration_error,
     fit_calibration,
+    never_ruled_out,
     prediction_sets,
     reliability_table,
+    rows_to_rule_out,
     uncalibrated,
 )
 from pirate_pain.modeling.predict import sets_of
@@ -290,3 +292,15 @@ def test_the_k_fold_route_scales_each_model_on_its_own_held_out_rows(monkeypatch
     got = predict.fold_probabilities(folded, validation)
     for fold, want in zip(got, expected, strict=True):
         np.testing.assert_allclose(fold, want)
+
+
+def test_a_class_needs_ten_held_out_rows_before_a_set_at_90_can_leave_it_out():
+    assert rows_to_rule_out(0.9) == 10 and rows_to_rule_out(0.8) == 5
+    for n in (9, 10):  # class 0's n held-out rows all agree; the new row does not
+        labels = [0] * n + [1] * 20
+        calibration = {"conformal": {"scores": [0.0] * len(labels), "labels": labels}}
+        sets = prediction_sets(np.array([[0.0, 1.0]]), calibration, 0.9)
+        assert sets[0, 0] == (n == 9)
+        assert never_ruled_out(calibration, 3, 0.9) == (
+            {0: 9, 2: 0} if n == 9 else {2: 0}
+        )

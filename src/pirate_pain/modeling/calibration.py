@@ -234,6 +234,25 @@ def prediction_sets(
     return sets
 
 
+def rows_to_rule_out(coverage: float) -> int:
+    """The held-out rows a class needs before a set at ``coverage`` can leave it
+    out: its smallest p-value, 1 / (n + 1), must fall below 1 - coverage (10 at
+    0.9)."""
+    n = 0
+    while 1.0 / (n + 1) >= 1.0 - coverage:
+        n += 1
+    return n
+
+
+def never_ruled_out(calibration: dict, n_classes: int, coverage: float) -> dict:
+    """Classes in every set at ``coverage`` because they have fewer held-out rows
+    than ``rows_to_rule_out``: class index -> its held-out rows."""
+    labels = np.asarray(calibration["conformal"]["labels"], dtype=np.int64)
+    counts = np.bincount(labels, minlength=n_classes)
+    needed = rows_to_rule_out(coverage)
+    return {k: int(n) for k, n in enumerate(counts) if n < needed}
+
+
 def coverage_table(sets: np.ndarray, y: np.ndarray, class_names: list[str]) -> dict:
     """Empirical coverage per class (the share of its rows whose set holds the
     truth), overall, and the mean set size, on labelled rows."""

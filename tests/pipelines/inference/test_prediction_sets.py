@@ -21,7 +21,7 @@ def _latest(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_sets_beside_the_labels_and_their_coverage_in_the_report(project):
+def test_sets_beside_the_labels_and_their_coverage_in_the_report(project, caplog):
     train = {**TINY_TRAIN, "cross_validation": {"folds": 3}}
     run_pipeline(project, "train", {"train": train})
     reporting, output = project / "data/08_reporting", project / "data/07_model_output"
@@ -48,8 +48,16 @@ def test_sets_beside_the_labels_and_their_coverage_in_the_report(project):
     plain = read_output(_latest(output / "submission.csv"))
     assert list(plain.columns) == ["sample_index", "label"]  # the challenge's format
 
+    caplog.set_level("WARNING", logger="pirate_pain")
     run_pipeline(project, "inference", {"inference": {"attributions": True}})
     submission = read_output(_latest(output / "submission.csv"))
+    # a class with fewer than 10 held-out rows is in every set at 0.9: one warning
+    labels = np.asarray(calibration["conformal"]["labels"])
+    few = [f"{c} ({n} rows)" for c, n in zip(CLASSES, np.bincount(labels)) if n < 10]
+    warned = [
+        r.getMessage() for r in caplog.records if "every set holds" in r.getMessage()
+    ]
+    assert few and warned == [warned[0]] and all(f in warned[0] for f in few)
     assert list(submission.columns) == [
         "sample_index",
         "label",

@@ -14,7 +14,9 @@ from ...modeling.attribution import explain
 from ...modeling.calibration import (
     calibration_figures,
     coverage_table,
+    never_ruled_out,
     reliability_table,
+    rows_to_rule_out,
     uncalibrated,
 )
 from ...modeling.predict import fold_probabilities, predict, sets_of
@@ -126,6 +128,7 @@ def predict_test_sequences(
     if inference.coverage is not None and predictor.get("calibration"):
         sets = sets_of(predictor, probs, inference.coverage, fold_probs)
         add_prediction_sets(submission, sets, class_names)
+        _warn_of_classes_in_every_set(predictor, class_names, inference.coverage)
     elif inference.coverage is not None:
         logger.warning(
             "Model %s has no held-out calibration (fit_on_validation or calibrate "
@@ -139,6 +142,24 @@ def predict_test_sequences(
     probabilities["model_id"] = model_id(predictor)  # which model wrote these
     logger.info("Predictions of model %s.", model_id(predictor))
     return submission, probabilities
+
+
+def _warn_of_classes_in_every_set(predictor, class_names, coverage: float) -> None:
+    """One warning naming the classes too rare among the held-out rows for any set
+    at ``coverage`` to leave them out, and what to do."""
+    few = never_ruled_out(predictor["calibration"], len(class_names), coverage)
+    if few:
+        logger.warning(
+            "Prediction sets of model %s: every set holds the classes %s, which have "
+            "fewer held-out calibration rows than the %d a set at "
+            "inference.coverage %s needs to leave a class out; calibrate on "
+            "out-of-fold rows (kedro run --pipeline=train "
+            "--params=train.cross_validation.folds=5) or lower inference.coverage.",
+            model_id(predictor),
+            ", ".join(f"{class_names[k]} ({n} rows)" for k, n in few.items()),
+            rows_to_rule_out(coverage),
+            coverage,
+        )
 
 
 def score_test_calibration(
