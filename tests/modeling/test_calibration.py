@@ -15,6 +15,7 @@ from pirate_pain.modeling.calibration import (
     coverage_table,
     expected_calibration_error,
     fit_calibration,
+    fit_scaling,
     never_ruled_out,
     prediction_sets,
     reliability_table,
@@ -304,3 +305,24 @@ def test_a_class_needs_ten_held_out_rows_before_a_set_at_90_can_leave_it_out():
         assert never_ruled_out(calibration, 3, 0.9) == (
             {0: 9, 2: 0} if n == 9 else {2: 0}
         )
+
+
+def test_rows_the_model_already_separates_do_not_sharpen_it_to_zero_and_one():
+    # an underconfident model (label smoothing) that gets every held-out row right:
+    # the log loss keeps falling as T falls, so T stops at its floor of 0.25
+    rng = np.random.default_rng(4)
+    y = rng.choice(3, 200, p=SHARES)
+    probs = rng.uniform(0.005, 0.05, size=(200, 3))
+    probs[np.arange(200), y] = rng.uniform(0.8, 0.95, size=200)
+    probs /= probs.sum(1, keepdims=True)
+    temperature, _ = fit_scaling(probs, y)
+    assert temperature == 0.25
+    scaled = apply_scaling(probs, temperature, [0.0, 0.0, 0.0])
+    assert scaled.min() > 0 and scaled.max() < 1  # no probability of exactly 0 or 1
+    # written with 6 significant digits (test_probabilities), the figures before
+    # the calibration are recovered from them as the report does
+    written = np.vectorize(lambda v: float(f"{v:.6g}"))(scaled)
+    back = uncalibrated(written, {"temperature": temperature, "offsets": None})
+    assert expected_calibration_error(back, y) == pytest.approx(
+        expected_calibration_error(probs, y), abs=1e-4
+    )

@@ -40,7 +40,10 @@ from .scores import mean_log_loss
 
 logger = logging.getLogger(__name__)
 N_BINS = 10
-LOG_T_BOUNDS = (-3.0, 3.0)  # T between 0.05 and 20
+# T between 0.25 and 20. Below 0.25 (log-odds times more than 4) the rows held out
+# are ones the model already separates: their log loss falls without end as T
+# falls, and the probabilities would saturate at exactly 0 and 1.
+LOG_T_BOUNDS = (float(np.log(0.25)), 3.0)
 OFFSET_BOUNDS = (-5.0, 5.0)
 RIDGE = 1e-3  # on the offsets: a class seen a few times moves them little
 

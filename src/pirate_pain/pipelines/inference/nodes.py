@@ -138,7 +138,7 @@ def predict_test_sequences(
         )
     probabilities = submission.copy()
     for k, name in enumerate(class_names):
-        probabilities[f"p_{name}"] = np.round(probs[:, k], 6)
+        probabilities[f"p_{name}"] = probs[:, k]  # 6 significant digits (catalog)
     probabilities["model_id"] = model_id(predictor)  # which model wrote these
     logger.info("Predictions of model %s.", model_id(predictor))
     return submission, probabilities
