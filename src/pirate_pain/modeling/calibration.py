@@ -40,10 +40,11 @@ from .scores import mean_log_loss
 
 logger = logging.getLogger(__name__)
 N_BINS = 10
-# T between 0.25 and 20. Below 0.25 (log-odds times more than 4) the rows held out
-# are ones the model already separates: their log loss falls without end as T
+LOG_T_BOUNDS = (-3.0, 3.0)  # where the search for T runs: 0.05 to 20
+# The lowest temperature kept. Below it (log-odds times more than 4) the rows held
+# out are ones the model already separates: their log loss falls without end as T
 # falls, and the probabilities would saturate at exactly 0 and 1.
-LOG_T_BOUNDS = (float(np.log(0.25)), 3.0)
+MIN_TEMPERATURE = 0.25
 OFFSET_BOUNDS = (-5.0, 5.0)
 RIDGE = 1e-3  # on the offsets: a class seen a few times moves them little
 
@@ -107,7 +108,8 @@ def apply_scaling(
 
 def fit_scaling(probs: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
     """The temperature and class offsets minimising the mean log loss of ``probs``
-    on ``y`` (the first class's offset is 0, as is a class absent from ``y``)."""
+    on ``y`` (the first class's offset is 0, as is a class absent from ``y``); a
+    temperature below ``MIN_TEMPERATURE`` is set to it and the offsets refitted."""
     n_classes = probs.shape[1]
     present = set(np.unique(y).tolist())
     bounds = [LOG_T_BOUNDS] + [
@@ -120,6 +122,10 @@ def fit_scaling(probs: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
         return mean_log_loss(y, scaled) + RIDGE * float(offsets @ offsets)
 
     found = minimize(loss, np.zeros(n_classes), method="L-BFGS-B", bounds=bounds)
+    if np.exp(found.x[0]) < MIN_TEMPERATURE:  # no finite optimum: T at its floor
+        bounds[0] = (np.log(MIN_TEMPERATURE), np.log(MIN_TEMPERATURE))
+        start = np.r_[np.log(MIN_TEMPERATURE), found.x[1:]]
+        found = minimize(loss, start, method="L-BFGS-B", bounds=bounds)
     offsets = [0.0, *(round(float(b), 6) for b in found.x[1:])]
     return round(float(np.exp(found.x[0])), 6), offsets
 
