@@ -50,11 +50,10 @@ from .modeling.config import ConfigBlock, TrainConfig
 logger = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "PIRATE_PAIN_DASK_SCHEDULER"
+Done = Callable[[int, Any], None]  # called with a task's position and result
 # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed
 # memory back at once and a torch fit, which frees and reallocates its tensors every
 # batch, runs 1.5x slower (measured: docs/fanout.md). None unsets it.
-Done = Callable[[int, Any], None]  # called with a task's position and result
-
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
