@@ -100,21 +100,23 @@ def fit_selected_ensemble(
         for name in refits
     }
     with fan_out(fanout) as runner:
-        scored = test if labelled else None  # each refit predicts it where it ran
-        tasks = _refit_tasks(
-            runner, configs, (train, validation, scored), feature_transform
-        )
+        # each refit predicts the labelled test split where it ran (None: none)
+        splits = [
+            runner.share(p) for p in (train, validation, test if labelled else None)
+        ]
+        tasks = _refit_tasks(runner, configs, splits, feature_transform)
         if labelled:  # the baselines fitted in the same run
-            shared = [runner.share(part) for part in (train, validation)]
             tasks += [
-                Task(kind, baseline_row, (*shared, test, train_params.seed, kind))
+                Task(kind, baseline_row, (*splits, train_params.seed, kind))
                 for kind in ("minirocket", "multirocket_hydra")
             ]
         results = runner.run(tasks, "select refits")
-    fitted = {name: results[i][0] for i, name in enumerate(refits)}
-    seconds = {name: results[i][1] for i, name in enumerate(refits)}
-    probs = {name: results[i][2] for i, name in enumerate(refits)}
-    predict_s = sum(results[i][3] for i in range(len(refits)))
+    # name -> (artifact, fit seconds, test probabilities, predict seconds)
+    refitted = dict(zip(refits, results))
+    fitted = {name: r[0] for name, r in refitted.items()}
+    seconds = {name: r[1] for name, r in refitted.items()}
+    probs = {name: r[2] for name, r in refitted.items()}
+    predict_s = sum(r[3] for r in refitted.values())
     ensemble = {
         "format": ENSEMBLE_FORMAT,
         "vote": "soft",
@@ -136,15 +138,15 @@ def fit_selected_ensemble(
     return ensemble, pd.DataFrame(rows).round(4)
 
 
-def _refit_tasks(runner, configs, splits, feature_transform) -> list:
+def _refit_tasks(runner, configs, splits: list, feature_transform) -> list:
     """One task per selected candidate: its refit on the training split (and its
-    probabilities on the labelled test split, ``None`` for none)."""
-    shared = [runner.share(part) for part in splits]
+    probabilities on the labelled test split); ``splits``: train, validation and
+    test (or ``None``) as the runner shares them."""
     return [
         Task(
             f"selected {name}",
             refit_member,
-            (*shared, feature_transform, configured(runner, config)),
+            (*splits, feature_transform, configured(runner, config)),
         )
         for name, config in configs.items()
     ]
