@@ -132,10 +132,12 @@ class CompareParams(ConfigBlock):
     # select block: most picks of the greedy out-of-fold ensemble selection, and
     # the rule (modeling/selection.py): greedy once, greedy on bootstrap bags, or
     # anchored: greedy only where its choices beat the anchor candidate on rows they
-    # were not chosen on (nested folds), else the anchor alone
+    # were not chosen on (nested folds), and with anchor_confidence > 0 in at least
+    # that share of bootstrap samples of those rows, else the anchor alone
     max_members: int = Field(10, ge=1)
     rule: Literal["greedy", "bagged", "anchored"] = "greedy"
     anchor: str = "multirocket_hydra"
+    anchor_confidence: float = Field(0.0, ge=0, lt=1)
     # racing: after the first race_after folds, a candidate below the leader on each
     # of them by more than race_margin macro F1 gets no more fits (comparison.race);
     # race_rule halving: after fold race_after and each one after it, only the better
@@ -166,6 +168,12 @@ class CompareParams(ConfigBlock):
                 f" ({', '.join(candidates)}): add it or name another anchor"
             )
         return value
+
+    def rule_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``self.rule`` beyond the out-of-fold arrays."""
+        if self.rule != "anchored":
+            return {}
+        return {"anchor": self.anchor, "confidence": self.anchor_confidence}
 
 
 class SearchDimension(ConfigBlock):

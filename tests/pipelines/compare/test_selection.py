@@ -125,6 +125,26 @@ def test_anchored_keeps_greedy_where_its_choices_win_on_unseen_rows():
     assert not selection["anchor"]["kept"]
 
 
+def test_a_lead_of_one_row_over_the_anchor_is_not_evidence():
+    """On 90 rows, lucky is wrong once and the anchor twice: greedy's choice
+    (lucky) leads on the rows it was not chosen on, but that lead holds in only
+    about 60 % of bootstrap samples of them, so the anchor stays; on any lead
+    (``confidence`` 0, the default) lucky replaces it."""
+    y = np.repeat([0, 1, 2], 30)
+    probs = {
+        "lucky": _probs(np.where(np.arange(90) == 2, 1, y)),
+        "anchor": _probs(np.where(np.arange(90) < 2, 1, y)),
+    }
+    assert greedy_selection(probs, y, 1)["weights"] == {"lucky": 1}
+    selection = anchored_selection(probs, y, 1, anchor="anchor", confidence=0.9)
+    check = selection["anchor"]
+    assert check["greedy_nested_macro_f1"] > check["anchor_macro_f1"]
+    assert 0.4 < check["lead_share"] < 0.8 and check["kept"]
+    assert selection["weights"] == {"anchor": 1}
+    any_lead = anchored_selection(probs, y, 1, anchor="anchor")
+    assert any_lead["weights"] == {"lucky": 1} and not any_lead["anchor"]["kept"]
+
+
 def test_a_tie_goes_to_the_anchor_and_no_anchor_means_greedy():
     y = np.array([0, 0, 1, 1, 2, 2] * 2)
     probs = {"sure": _probs(y, 0.9), "anchor": _probs(y, 0.6)}
@@ -169,6 +189,9 @@ def test_select_members_runs_the_configured_rule_on_the_oof_table():
     selection = select_members(oof, anchored)
     assert selection["anchor"]["name"] == "a" and not selection["anchor"]["kept"]
     assert selection["weights"] == {"a": 1, "b": 1}
+    assert selection["anchor"]["lead_share"] == 1.0  # every bootstrap sample
+    sure = anchored.model_copy(update={"anchor_confidence": 0.99})
+    assert select_members(oof, sure)["anchor"]["confidence"] == 0.99
 
 
 @pytest.mark.slow

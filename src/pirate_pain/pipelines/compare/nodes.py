@@ -151,7 +151,9 @@ def _raced_folds(runner, folds, configs, compare: CompareParams, names):
             elif compare.race_rule == "selection":
                 oof = out_of_fold_arrays(pd.DataFrame(oof_rows), list(alive))
                 rule = SELECTION_RULES[compare.rule]
-                picks = rule(oof.probs, oof.y, compare.max_members)["weights"]
+                options = compare.rule_options()
+                chosen = rule(oof.probs, oof.y, compare.max_members, **options)
+                picks = chosen["weights"]
                 out = not_picked(racing, picks)
             else:
                 out = race(racing, compare.race_margin)

@@ -46,8 +46,8 @@ def select_members(oof: pd.DataFrame, compare: CompareParams) -> dict[str, Any]:
     probs, y, _, raced = out_of_fold_arrays(oof, compare.candidates)
     if raced:  # dropped by racing: out-of-fold rows of some folds only
         logger.info("Left out of the selection (dropped by racing): %s", raced)
-    options = {"anchor": compare.anchor} if compare.rule == "anchored" else {}
-    selection = SELECTION_RULES[compare.rule](probs, y, compare.max_members, **options)
+    rule = SELECTION_RULES[compare.rule]
+    selection = rule(probs, y, compare.max_members, **compare.rule_options())
     selection["rule"] = compare.rule
     if "anchor" in selection:
         logger.info("Anchor check: %s", selection["anchor"])
