@@ -69,7 +69,7 @@ def test_shipped_environment_files_hold_only_their_differences(env):
 
 
 SUITE = ["japanese_vowels", "basic_motions", "arrow_head", "gun_point"]
-SUITE += ["italy_power_demand", "covid3month", "pickup_gesture", "osu_leaf"]
+SUITE += ["italy_power_demand", "covid3month", "pickup_gesture", "osu_leaf", "acsf1"]
 UNUSED_BY_ROCKET = {"batch_size", "epochs", "patience", "min_batches"}
 
 
