@@ -53,8 +53,8 @@ UNSEEN = {
     "pickup_gesture": "PickupGestureWiimoteZ",
     "osu_leaf": "OSULeaf",
 }
-# the same, 1,460 steps: its deep candidates make it a run of over an hour on 2 cores
-# (``--datasets acsf1``)
+# the same, 1,460 steps (``--datasets acsf1``; 9.5 min on 2 cores: racing drops the
+# deep candidates after two folds)
 LONG = {"acsf1": "ACSF1"}
 DATASETS = {**SUITE, **UNSEEN, **LONG}
 OUTPUT = ROOT / "data" / "08_reporting" / "public_suite.csv"
