@@ -13,9 +13,8 @@ Rules: the best single candidate, greedy forward selection (today's), bagged
 greedy selection (25 bootstrap bags), anchored greedy selection (greedy only where
 its choices beat MultiRocket-Hydra on rows they were not chosen on; "anchored 0.9":
 and keep that lead in 90 % of bootstrap samples of those rows), and stacking (a
-multinomial logistic
-regression on the log probabilities, its L2 strength chosen by inner 5-fold CV
-on log loss). A rule's claim is its macro F1 on the rows it chose on.
+multinomial logistic regression on the log probabilities, its L2 strength chosen
+by inner 5-fold CV on log loss). A rule's claim is its macro F1 on the rows it chose on.
 
     python benchmarks/public_suite.py         # writes the out-of-fold tables
     python benchmarks/selection_rules.py      # then this (seconds)
@@ -29,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +80,6 @@ def anchored(probs, y, confidence=0.0):
     return _averaged(selection["weights"]), selection["oof_macro_f1"]
 
 
-def anchored_sure(probs, y):
-    return anchored(probs, y, confidence=0.9)
-
-
 def _stack_features(probs: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
     return np.concatenate(
         [np.log(np.clip(probs[n].mean(0), 1e-6, 1)) for n in names], 1
@@ -117,7 +113,7 @@ RULES = {
     "greedy": greedy,
     "bagged": bagged,
     "anchored": anchored,
-    "anchored 0.9": anchored_sure,
+    "anchored 0.9": partial(anchored, confidence=0.9),
     "stacking": stacking,
 }
 
